@@ -1,0 +1,189 @@
+"""The database: one Piccolo engine per process, plus a thin raw-SQL layer for hot paths.
+
+Raw SQL is written once with PostgreSQL's numbered placeholders (`$1`); on SQLite they become `?1`.
+Bulk inserts use `executemany` on SQLite and `COPY` on PostgreSQL: the ORM's row-by-row INSERT is an
+order of magnitude slower on the pipeline's hot path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from corriere.platform.errors import ConfigurationError
+
+Kind = Literal["sqlite", "postgres"]
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+class _SQLiteEngine(SQLiteEngine):
+    """SQLite tuned for a server: WAL (set once), a busy timeout and NORMAL sync per connection."""
+
+    async def get_connection(self) -> Any:
+        connection = await super().get_connection()
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+
+class Tx:
+    """A connection inside a transaction, with the few raw operations the hot paths need."""
+
+    def __init__(self, kind: Kind, connection: Any) -> None:
+        self.kind = kind
+        self.connection = connection
+
+    def _sql(self, sql: str) -> str:
+        return _PLACEHOLDER.sub(r"?\1", sql) if self.kind == "sqlite" else sql
+
+    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        if self.kind == "sqlite":
+            async with self.connection.execute(self._sql(sql), args) as cursor:
+                rows: list[dict[str, Any]] = await cursor.fetchall()
+                return rows
+        return [dict(r) for r in await self.connection.fetch(sql, *args)]
+
+    async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = await self.fetchrow(sql, *args)
+        return None if row is None else next(iter(row.values()))
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run a statement; returns the number of rows it touched."""
+        if self.kind == "sqlite":
+            async with self.connection.execute(self._sql(sql), args) as cursor:
+                return int(cursor.rowcount)
+        status: str = await self.connection.execute(sql, *args)
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.kind == "sqlite":
+            await self.connection.executemany(self._sql(sql), rows)
+        else:
+            await self.connection.executemany(sql, rows)
+
+    async def insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert many rows at once: executemany on SQLite, binary COPY on PostgreSQL."""
+        if not rows:
+            return
+        if self.kind == "sqlite":
+            marks = ", ".join(f"?{i}" for i in range(1, len(columns) + 1))
+            cols = ", ".join(f'"{c}"' for c in columns)
+            await self.connection.executemany(
+                f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows
+            )
+        else:
+            await self.connection.copy_records_to_table(
+                table, records=rows, columns=list(columns)
+            )
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.kind: Kind
+        self.engine: Engine[Any]
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            self.kind = "sqlite"
+            path = unquote(url.split("://", 1)[1])
+            # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy does.
+            path = path[1:] if path.startswith("/") and not path.startswith("//") else path[1:]
+            if not path.startswith("/"):
+                path = str(Path(path).resolve())
+            self.path = Path(path)
+            self.engine = _SQLiteEngine(path=str(self.path), timeout=30)
+        elif parts.scheme in ("postgres", "postgresql"):
+            self.kind = "postgres"
+            self.engine = PostgresEngine(config={"dsn": url})
+        else:
+            raise ConfigurationError(f"unsupported database URL: {url!r}")
+        self._started = False
+
+    async def start(self, *, pool_size: int = 10) -> None:
+        if self._started:
+            return
+        if self.kind == "sqlite":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = await self.engine.get_connection()
+            try:
+                await connection.execute("PRAGMA journal_mode = WAL")
+            finally:
+                await connection.close()
+        else:
+            await self.engine.start_connection_pool(min_size=1, max_size=pool_size)
+        self._started = True
+
+    async def close(self) -> None:
+        if self._started and self.kind == "postgres":
+            await self.engine.close_connection_pool()
+        self._started = False
+
+    def bind(self, tables: Iterable[type[Table]]) -> None:
+        for table in tables:
+            table._meta.db = self.engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        """A write transaction (IMMEDIATE on SQLite, so writers queue instead of deadlocking)."""
+        if self.kind == "sqlite":
+            async with self.engine.transaction(
+                transaction_type=TransactionType.immediate
+            ) as tx:
+                yield Tx(self.kind, tx.connection)
+        else:
+            async with self.engine.transaction() as tx:
+                yield Tx(self.kind, tx.connection)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Tx]:
+        """A read-only connection (a deferred transaction on SQLite: a consistent snapshot)."""
+        if self.kind == "sqlite":
+            async with self.engine.transaction(transaction_type=TransactionType.deferred) as tx:
+                yield Tx(self.kind, tx.connection)
+        else:
+            async with self.engine.transaction() as tx:
+                yield Tx(self.kind, tx.connection)
+
+    async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        async with self.reading() as tx:
+            return await tx.fetch(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        async with self.reading() as tx:
+            return await tx.fetchval(sql, *args)
+
+
+_current: Database | None = None
+
+
+def database() -> Database:
+    if _current is None:
+        raise ConfigurationError("database not configured: call corriere.platform.db.use() first")
+    return _current
+
+
+def use(db: Database) -> Database:
+    """Make `db` the process's database and bind every table to it."""
+    global _current
+    from corriere.platform.schema import TABLES
+
+    _current = db
+    db.bind(TABLES)
+    return db

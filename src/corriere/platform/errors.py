@@ -1,0 +1,92 @@
+"""One error hierarchy for the whole platform; each front end maps it once.
+
+Every error carries a stable `code` (for APIs and logs) and an Italian message for the panel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CorriereError(Exception):
+    """Base of every error a user or an operator may see."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            data["field"] = self.field
+        if self.details:
+            data["details"] = self.details
+        return data
+
+
+class ConfigurationError(CorriereError):
+    code = "configuration"
+    status = 500
+
+
+class ValidationError(CorriereError):
+    code = "invalid"
+    status = 422
+
+
+class NotFoundError(CorriereError):
+    code = "not_found"
+    status = 404
+
+
+class ConflictError(CorriereError):
+    code = "conflict"
+    status = 409
+
+
+class PermissionDeniedError(CorriereError):
+    code = "forbidden"
+    status = 403
+
+
+class InsufficientCreditError(CorriereError):
+    code = "insufficient_credit"
+    status = 402
+
+
+# Campaign validation refusals: one class each so APIs can tell them apart.
+class EmptyTextError(ValidationError):
+    code = "empty_text"
+
+
+class InvalidCharactersError(ValidationError):
+    code = "invalid_characters"
+
+
+class TextTooLongError(ValidationError):
+    code = "text_too_long"
+
+
+class SenderError(ValidationError):
+    code = "invalid_sender"
+
+
+class ScheduleInPastError(ValidationError):
+    code = "schedule_in_past"
+
+
+class NoValidRecipientError(ValidationError):
+    code = "no_valid_recipient"
+
+
+class TooManyRecipientsError(ValidationError):
+    code = "too_many_recipients"
+
+
+class AccountInactiveError(PermissionDeniedError):
+    code = "account_inactive"

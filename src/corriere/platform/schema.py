@@ -1,0 +1,26 @@
+"""Every table, in creation order (for binding to the engine and for the migration history)."""
+
+from __future__ import annotations
+
+from piccolo.table import Table
+
+from corriere.platform.accounts.tables import Account, Operator
+from corriere.platform.credits.tables import LedgerEntry
+from corriere.platform.messaging.tables import (
+    Campaign,
+    InboundMessage,
+    Message,
+    MessagePart,
+    Receipt,
+)
+
+TABLES: tuple[type[Table], ...] = (
+    Account,
+    Operator,
+    LedgerEntry,
+    Campaign,
+    Message,
+    MessagePart,
+    Receipt,
+    InboundMessage,
+)

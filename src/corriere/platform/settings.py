@@ -1,0 +1,139 @@
+"""Typed settings: every knob is a `CORRIERE_*` environment variable (or a line in `.env`)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from corriere.platform.errors import ConfigurationError
+
+SIMULATOR_ROUTE = "sim"
+
+
+@dataclass(frozen=True, slots=True)
+class SmppRoute:
+    """One SMPP bind to an operator, parsed from `smpp://system_id:password@host:port/?name=…`."""
+
+    name: str
+    host: str
+    port: int
+    system_id: str
+    password: str
+    system_type: str = ""
+    window: int = 10
+    tps: int = 50
+    source_ton: int | None = None
+    enquire_link_s: float = 30.0
+
+    @classmethod
+    def parse(cls, url: str) -> SmppRoute:
+        parts = urlsplit(url.strip())
+        if parts.scheme != "smpp" or not parts.hostname:
+            raise ConfigurationError(f"SMPP route must look like smpp://user:pass@host:port/?name=x: {url!r}")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        try:
+            return cls(
+                name=query.get("name", parts.hostname),
+                host=parts.hostname,
+                port=parts.port or 2775,
+                system_id=unquote(parts.username or ""),
+                password=unquote(parts.password or ""),
+                system_type=query.get("system_type", ""),
+                window=int(query.get("window", 10)),
+                tps=int(query.get("tps", 50)),
+                enquire_link_s=float(query.get("enquire_link", 30)),
+            )
+        except ValueError as exc:
+            raise ConfigurationError(f"bad number in SMPP route {url!r}: {exc}") from exc
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CORRIERE_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="Where embedded data lives.")
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    smpp_routes: str = ""
+    smsc_sim_port: int = 2775
+    smsc_sim_control_port: int = 2776
+    smsc_sim_receipt_delay_ms: int = 200
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_tls: bool = False
+    mail_from: str = "Corriere <noreply@localhost>"
+    public_base_url: str = "http://127.0.0.1:8000"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    default_locale: str = "it"
+    default_timezone: str = "Europe/Rome"
+    trial_credits: str = "10"
+    lease_seconds: int = 60
+    dispatch_batch: int = 500
+    log_level: str = "INFO"
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'corriere.sqlite'}"
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def embedded_redis_socket(self) -> Path:
+        return self.home / "redis" / "redis.sock"
+
+    @cached_property
+    def routes(self) -> tuple[SmppRoute, ...]:
+        if not self.smpp_routes.strip():
+            return (
+                SmppRoute(
+                    name=SIMULATOR_ROUTE,
+                    host="127.0.0.1",
+                    port=self.smsc_sim_port,
+                    system_id="corriere",
+                    password="sim",
+                    window=50,
+                    tps=5000,
+                ),
+            )
+        routes = tuple(SmppRoute.parse(u) for u in self.smpp_routes.split(",") if u.strip())
+        names = [r.name for r in routes]
+        if len(set(names)) != len(names):
+            raise ConfigurationError(f"SMPP route names must be unique: {names}")
+        return routes
+
+    @property
+    def uses_simulator(self) -> bool:
+        return not self.smpp_routes.strip()
+
+    @property
+    def default_route(self) -> str:
+        return self.routes[0].name
+
+    def effective_secret_key(self) -> str:
+        """The configured key, or one generated once and kept under `home`."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.home / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.home.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
