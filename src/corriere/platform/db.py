@@ -7,6 +7,7 @@ order of magnitude slower on the pipeline's hot path.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from corriere.platform.errors import ConfigurationError
 
 Kind = Literal["sqlite", "postgres"]
 _PLACEHOLDER = re.compile(r"\$(\d+)")
+_COPY_THRESHOLD = 64  # below this, COPY's set-up costs more than plain INSERTs
 
 
 class _SQLiteEngine(SQLiteEngine):
@@ -68,6 +70,16 @@ class Tx:
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
+    def ids(self, values: Sequence[int]) -> Any:
+        """A list of ids as one parameter; pair with `in_ids()` in the SQL."""
+        return list(values) if self.kind == "postgres" else json.dumps(list(values))
+
+    def in_ids(self, placeholder: str) -> str:
+        """`IN (…)` over a list passed with `ids()`: an array on PostgreSQL, JSON on SQLite."""
+        if self.kind == "postgres":
+            return f"= ANY({placeholder}::bigint[])"
+        return f"IN (SELECT value FROM json_each({placeholder}))"
+
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
@@ -82,12 +94,10 @@ class Tx:
         """Insert many rows at once: executemany on SQLite, binary COPY on PostgreSQL."""
         if not rows:
             return
-        if self.kind == "sqlite":
-            marks = ", ".join(f"?{i}" for i in range(1, len(columns) + 1))
+        if self.kind == "sqlite" or len(rows) < _COPY_THRESHOLD:
+            marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
             cols = ", ".join(f'"{c}"' for c in columns)
-            await self.connection.executemany(
-                f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows
-            )
+            await self.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
         else:
             await self.connection.copy_records_to_table(
                 table, records=rows, columns=list(columns)
@@ -102,9 +112,8 @@ class Database:
         parts = urlsplit(url)
         if parts.scheme == "sqlite":
             self.kind = "sqlite"
-            path = unquote(url.split("://", 1)[1])
-            # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy does.
-            path = path[1:] if path.startswith("/") and not path.startswith("//") else path[1:]
+            # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy has it.
+            path = unquote(url.split("://", 1)[1])[1:]
             if not path.startswith("/"):
                 path = str(Path(path).resolve())
             self.path = Path(path)
@@ -119,20 +128,22 @@ class Database:
     async def start(self, *, pool_size: int = 10) -> None:
         if self._started:
             return
+        engine: Any = self.engine  # piccolo's base Engine types hide the subclasses' methods
         if self.kind == "sqlite":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = await self.engine.get_connection()
+            connection = await engine.get_connection()
             try:
                 await connection.execute("PRAGMA journal_mode = WAL")
             finally:
                 await connection.close()
         else:
-            await self.engine.start_connection_pool(min_size=1, max_size=pool_size)
+            await engine.start_connection_pool(min_size=1, max_size=pool_size)
         self._started = True
 
     async def close(self) -> None:
         if self._started and self.kind == "postgres":
-            await self.engine.close_connection_pool()
+            engine: Any = self.engine
+            await engine.close_connection_pool()
         self._started = False
 
     def bind(self, tables: Iterable[type[Table]]) -> None:

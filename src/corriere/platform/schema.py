@@ -8,6 +8,7 @@ from corriere.platform.accounts.tables import Account, Operator
 from corriere.platform.credits.tables import LedgerEntry
 from corriere.platform.messaging.tables import (
     Campaign,
+    GatewayBind,
     InboundMessage,
     Message,
     MessagePart,
@@ -23,4 +24,5 @@ TABLES: tuple[type[Table], ...] = (
     MessagePart,
     Receipt,
     InboundMessage,
+    GatewayBind,
 )

@@ -30,6 +30,7 @@ class SmppRoute:
     tps: int = 50
     source_ton: int | None = None
     enquire_link_s: float = 30.0
+    dlr_id: str = "same"  # "hex2dec": the SMSC answers hex ids but names them in decimal in receipts
 
     @classmethod
     def parse(cls, url: str) -> SmppRoute:
@@ -48,6 +49,7 @@ class SmppRoute:
                 window=int(query.get("window", 10)),
                 tps=int(query.get("tps", 50)),
                 enquire_link_s=float(query.get("enquire_link", 30)),
+                dlr_id=query.get("dlr_id", "same"),
             )
         except ValueError as exc:
             raise ConfigurationError(f"bad number in SMPP route {url!r}: {exc}") from exc

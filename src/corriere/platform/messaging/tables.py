@@ -91,3 +91,16 @@ class InboundMessage(Table):
     text = Text()
     received_at = Timestamptz(default=TimestamptzNow())
     handled = Boolean(default=False)
+
+
+class GatewayBind(Table):
+    """The last status each gateway process reported for its SMPP binds."""
+
+    route = Varchar(length=32, unique=True)
+    owner = Varchar(length=64)
+    state = Varchar(length=16)
+    submitted = BigInt(default=0)
+    receipts = BigInt(default=0)
+    errors = Integer(default=0)
+    last_error = Varchar(length=200, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,5 @@
+import sys
+
+from corriere.cli import main
+
+sys.exit(main())

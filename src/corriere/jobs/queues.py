@@ -1,0 +1,23 @@
+"""The SAQ queues: `default` for the pipeline's work, `gateway` for submissions on the binds."""
+
+from __future__ import annotations
+
+from saq import Queue
+
+DEFAULT = "default"
+GATEWAY = "gateway"
+
+
+def make_queue(redis_url: str, name: str) -> Queue:
+    # RedisQueue.from_url understands unix:// for the embedded server's socket.
+    return Queue.from_url(redis_url, name=name)
+
+
+class SaqScheduler:
+    """The platform's `Scheduler` port on SAQ: one deduplicated dispatch job at a time."""
+
+    def __init__(self, queue: Queue) -> None:
+        self.queue = queue
+
+    async def dispatch_soon(self) -> None:
+        await self.queue.enqueue("dispatch_due", key="dispatch_due", timeout=60, retries=1)

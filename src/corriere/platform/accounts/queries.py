@@ -1,0 +1,106 @@
+"""Reads about accounts, for the support console and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from corriere.platform.clock import as_utc
+from corriere.platform.db import database
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: int
+    username: str
+    email: str
+    mobile: str
+    name: str
+    balance_units: int
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    id: int
+    kind: str
+    amount_units: int
+    balance_after_units: int
+    reason: str
+    operator: str | None
+    counterparty: str | None
+    campaign_id: int | None
+    created_at: datetime
+
+
+_ACCOUNT_COLUMNS = (
+    "id, username, email, mobile, first_name, last_name, balance, status, created_at"
+)
+
+
+def _account(row: dict[str, Any]) -> AccountRow:
+    return AccountRow(
+        id=int(row["id"]),
+        username=row["username"],
+        email=row["email"],
+        mobile=row["mobile"],
+        name=f"{row['first_name']} {row['last_name']}".strip(),
+        balance_units=int(row["balance"]),
+        status=row["status"],
+        created_at=as_utc(row["created_at"]),
+    )
+
+
+async def accounts_search(text: str = "", *, limit: int = 50) -> list[AccountRow]:
+    """Accounts whose username, e-mail or mobile contains `text` (case-insensitive)."""
+    needle = f"%{text.strip().lower()}%"
+    rows = await database().fetch(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM account WHERE is_system = false AND ("
+        " username_key LIKE $1 OR lower(email) LIKE $1 OR mobile LIKE $1)"
+        " ORDER BY username_key LIMIT $2",
+        needle,
+        limit,
+    )
+    return [_account(r) for r in rows]
+
+
+async def account_get(account_id: int) -> AccountRow | None:
+    rows = await database().fetch(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM account WHERE id = $1", account_id
+    )
+    return _account(rows[0]) if rows else None
+
+
+async def ledger_list(account_id: int, *, limit: int = 100) -> list[LedgerRow]:
+    rows = await database().fetch(
+        "SELECT l.id, l.kind, l.amount, l.balance_after, l.reason, l.campaign_id, l.created_at,"
+        " o.username AS operator_name, c.username AS counterparty_name"
+        " FROM ledger_entry l LEFT JOIN operator o ON o.id = l.operator"
+        " LEFT JOIN account c ON c.id = l.counterparty"
+        " WHERE l.account = $1 ORDER BY l.id DESC LIMIT $2",
+        account_id,
+        limit,
+    )
+    return [
+        LedgerRow(
+            id=int(r["id"]),
+            kind=r["kind"],
+            amount_units=int(r["amount"]),
+            balance_after_units=int(r["balance_after"]),
+            reason=r["reason"],
+            operator=r["operator_name"],
+            counterparty=r["counterparty_name"],
+            campaign_id=r["campaign_id"],
+            created_at=as_utc(r["created_at"]),
+        )
+        for r in rows
+    ]
+
+
+async def ledger_sum(account_id: int) -> int:
+    value = await database().fetchval(
+        "SELECT COALESCE(SUM(amount), 0) FROM ledger_entry WHERE account = $1", account_id
+    )
+    return int(value)

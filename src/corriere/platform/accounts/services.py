@@ -1,0 +1,146 @@
+"""Account services: create customer accounts and support operators, adjust credits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from corriere.platform.clock import utcnow
+from corriere.platform.credits.ledger import LedgerKind, balance_change
+from corriere.platform.db import database
+from corriere.platform.errors import ConflictError, NotFoundError, ValidationError
+from corriere.platform.money import to_units
+from corriere.platform.passwords import password_hash
+from corriere.platform.phones import InvalidNumber, normalise_mobile
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$")
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]{2,}$")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountCreated:
+    id: int
+    username: str
+    api_id: str
+    balance_units: int
+
+
+def _validate_email(email: str) -> str:
+    email = email.strip()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise ValidationError("Indirizzo e-mail non valido", field="email")
+    return email
+
+
+async def account_create(
+    *,
+    username: str,
+    email: str,
+    mobile: str,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    status: str = "active",
+    trial_credits: Decimal | str | None = None,
+    is_system: bool = False,
+) -> AccountCreated:
+    username = username.strip()
+    if not USERNAME.match(username):
+        raise ValidationError(
+            "Username non valido: 3-32 caratteri tra lettere, cifre, punto, trattino e trattino basso",
+            field="username",
+        )
+    email = _validate_email(email)
+    try:
+        mobile_e164 = normalise_mobile(mobile).e164
+    except InvalidNumber as exc:
+        raise ValidationError(f"Cellulare non valido: {exc}", field="mobile") from exc
+    api_id = secrets.token_hex(8)
+    hashed = password_hash(password) if password else None
+    async with database().transaction() as tx:
+        taken = await tx.fetchval(
+            "SELECT id FROM account WHERE username_key = $1", username.lower()
+        )
+        if taken is not None:
+            raise ConflictError("Username già in uso", field="username")
+        row = await tx.fetchrow(
+            "INSERT INTO account (username, username_key, email, mobile, first_name, last_name,"
+            " balance, status, is_system, api_id, password_hash, locale, timezone, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, 'it', 'Europe/Rome', $11)"
+            " RETURNING id",
+            username,
+            username.lower(),
+            email,
+            mobile_e164,
+            first_name.strip(),
+            last_name.strip(),
+            status,
+            is_system,
+            api_id,
+            hashed,
+            utcnow(),
+        )
+        assert row is not None
+        account_id = int(row["id"])
+        balance = 0
+        if trial_credits is not None and to_units(trial_credits) > 0:
+            balance = await balance_change(
+                tx,
+                account_id=account_id,
+                amount=to_units(trial_credits),
+                kind=LedgerKind.TRIAL,
+                reason="Crediti di prova",
+            )
+    return AccountCreated(id=account_id, username=username, api_id=api_id, balance_units=balance)
+
+
+async def operator_ensure(*, username: str, name: str = "") -> int:
+    """The id of a support operator, created on first use (the TUI runs as the OS user)."""
+    async with database().transaction() as tx:
+        existing = await tx.fetchval("SELECT id FROM operator WHERE username = $1", username)
+        if existing is not None:
+            return int(existing)
+        row = await tx.fetchrow(
+            "INSERT INTO operator (username, name, role, created_at) VALUES ($1, $2, 'support', $3)"
+            " RETURNING id",
+            username,
+            name or username,
+            utcnow(),
+        )
+        assert row is not None
+        return int(row["id"])
+
+
+async def credits_adjust(
+    *, account_id: int, credits: Decimal | str, operator_id: int, reason: str
+) -> int:
+    """Support adds (positive) or removes (negative) credits; a reason is mandatory."""
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise ValidationError("Indicare il motivo della variazione di credito", field="reason")
+    try:
+        amount = to_units(credits)
+    except ValueError as exc:
+        raise ValidationError("Importo non valido", field="credits") from exc
+    if amount == 0:
+        raise ValidationError("L'importo deve essere diverso da zero", field="credits")
+    async with database().transaction() as tx:
+        return await balance_change(
+            tx,
+            account_id=account_id,
+            amount=amount,
+            kind=LedgerKind.ADJUSTMENT,
+            reason=reason,
+            operator_id=operator_id,
+        )
+
+
+async def account_id_by_username(username: str) -> int:
+    value = await database().fetchval(
+        "SELECT id FROM account WHERE username_key = $1", username.strip().lower()
+    )
+    if value is None:
+        raise NotFoundError(f"Account {username!r} inesistente", field="username")
+    return int(value)
