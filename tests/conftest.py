@@ -103,7 +103,8 @@ async def smsc_session() -> AsyncIterator[SmscSimulator]:
 
 @pytest.fixture
 def smsc(smsc_session: SmscSimulator) -> SmscSimulator:
-    """The simulator with default outcomes (tests change them freely)."""
+    """The simulator with default outcomes and no records (tests change them freely)."""
+    smsc_session.message_log.clear()
     smsc_session.config.update(
         {
             "reject_prefixes": [],

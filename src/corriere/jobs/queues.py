@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from saq import Queue
+from saq.queue.redis import RedisQueue
 
 DEFAULT = "default"
 GATEWAY = "gateway"
 
 
 def make_queue(redis_url: str, name: str) -> Queue:
-    # RedisQueue.from_url understands unix:// for the embedded server's socket.
-    return Queue.from_url(redis_url, name=name)
+    # Queue.from_url only knows redis://; RedisQueue.from_url also takes the embedded unix:// socket.
+    return RedisQueue.from_url(redis_url, name=name)
 
 
 class SaqScheduler:

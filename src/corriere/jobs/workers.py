@@ -12,7 +12,7 @@ from corriere.jobs.bind_lock import BindLock
 from corriere.jobs.dispatch import dispatch_due, reclaim_expired
 from corriere.jobs.gateway import GatewayRuntime, gateway_owner, submit_batch
 from corriere.jobs.queues import DEFAULT, GATEWAY, make_queue
-from corriere.platform.db import Database, use
+from corriere.platform.db import Database, current, use
 from corriere.platform.messaging.ports import SmsTransport
 from corriere.platform.settings import Settings
 
@@ -21,6 +21,9 @@ log = logging.getLogger("corriere.jobs")
 
 async def _open_database(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
+    existing = current()
+    if existing is not None and existing.url == settings.effective_database_url:
+        return  # several workers in one process (tests, benchmarks) share one database
     db = Database(settings.effective_database_url)
     await db.start()
     ctx["db"] = use(db)
@@ -96,5 +99,4 @@ def gateway_worker(
         startup=startup,
         shutdown=shutdown,
         concurrency=concurrency,
-        shutdown_grace_period_s=20,
     )

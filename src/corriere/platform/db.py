@@ -190,6 +190,10 @@ def database() -> Database:
     return _current
 
 
+def current() -> Database | None:
+    return _current
+
+
 def use(db: Database) -> Database:
     """Make `db` the process's database and bind every table to it."""
     global _current

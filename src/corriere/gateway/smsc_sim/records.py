@@ -150,6 +150,11 @@ class MessageLog:
         self.records: deque[PartRecord] = deque(maxlen=max_records)
         self.phones: dict[str, PhoneSummary] = {}
 
+    def clear(self) -> None:
+        """Forget every record (between test cases, or from a demo reset)."""
+        self.records.clear()
+        self.phones.clear()
+
     def add(self, record: PartRecord) -> None:
         self.records.append(record)
         if record.direction != "mt":
