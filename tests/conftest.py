@@ -120,7 +120,9 @@ def smsc(smsc_session: SmscSimulator) -> SmscSimulator:
 
 
 @pytest.fixture
-def settings(home: Path, database_url: str, redis_url: str, smsc_session: SmscSimulator) -> Settings:
+def settings(
+    home: Path, database_url: str, redis_url: str, smsc_session: SmscSimulator
+) -> Settings:
     return Settings(
         home=home,
         database_url=database_url,

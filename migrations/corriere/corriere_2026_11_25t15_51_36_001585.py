@@ -74,13 +74,9 @@ DESCRIPTION = "initial schema"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="corriere", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="corriere", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Message", tablename="message", schema=None, columns=None
-    )
+    manager.add_table(class_name="Message", tablename="message", schema=None, columns=None)
 
     manager.add_table(
         class_name="LedgerEntry",
@@ -103,21 +99,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Receipt", tablename="receipt", schema=None, columns=None
-    )
+    manager.add_table(class_name="Receipt", tablename="receipt", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Operator", tablename="operator", schema=None, columns=None
-    )
+    manager.add_table(class_name="Operator", tablename="operator", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Campaign", tablename="campaign", schema=None, columns=None
-    )
+    manager.add_table(class_name="Campaign", tablename="campaign", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Message",

@@ -12,9 +12,7 @@ DESCRIPTION = "gateway bind status"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="corriere", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="corriere", description=DESCRIPTION)
 
     manager.add_table(
         class_name="GatewayBind",

@@ -51,8 +51,8 @@ def cmd_gateway(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    from corriere.runtime import configure_logging, redis_url
     from corriere.commands.web import serve
+    from corriere.runtime import configure_logging, redis_url
 
     settings = _settings()
     configure_logging(settings)
@@ -98,9 +98,14 @@ def cmd_smsc_sim(args: argparse.Namespace) -> int:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
+    from corriere.jobs.queues import queue_depths_reader
+    from corriere.runtime import redis_url
     from corriere.tui.main import run_tui
 
-    return run_tui(_settings(), operator=args.operator)
+    settings = _settings()
+    return run_tui(
+        settings, operator=args.operator, queue_depths=queue_depths_reader(redis_url(settings))
+    )
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -129,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("up", help="run everything on embedded defaults (web, worker, gateway, simulator)")
+    p = sub.add_parser(
+        "up", help="run everything on embedded defaults (web, worker, gateway, simulator)"
+    )
     p.add_argument("--port", type=int, default=None, help="web port (default 8000)")
     p.set_defaults(func=cmd_up)
 
@@ -142,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=4)
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("gateway", help="the SAQ worker of the gateway queue, holding the SMPP binds")
+    p = sub.add_parser(
+        "gateway", help="the SAQ worker of the gateway queue, holding the SMPP binds"
+    )
     p.add_argument("--concurrency", type=int, default=16)
     p.set_defaults(func=cmd_gateway)
 
@@ -156,12 +165,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("smsc-sim", help="a local SMSC simulator (SMPP 3.4 server)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=None, help="SMPP port (default 2775)")
-    p.add_argument("--control-port", type=int, default=None, help="JSON control API port (default 2776)")
+    p.add_argument(
+        "--control-port", type=int, default=None, help="JSON control API port (default 2776)"
+    )
     p.add_argument("--receipt-delay-ms", type=int, default=None)
-    p.add_argument("--reject", action="append", default=[], metavar="PREFIX",
-                   help="refuse submits to numbers starting with PREFIX (repeatable)")
-    p.add_argument("--undeliverable", action="append", default=[], metavar="PREFIX",
-                   help="accept but report UNDELIV for numbers starting with PREFIX")
+    p.add_argument(
+        "--reject",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="refuse submits to numbers starting with PREFIX (repeatable)",
+    )
+    p.add_argument(
+        "--undeliverable",
+        action="append",
+        default=[],
+        metavar="PREFIX",
+        help="accept but report UNDELIV for numbers starting with PREFIX",
+    )
     p.add_argument("--throttle-tps", type=int, default=0, help="answer THROTTLED above N submits/s")
     p.set_defaults(func=cmd_smsc_sim)
 

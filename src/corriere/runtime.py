@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
+import signal
 
 from corriere.gateway.embedded_redis import ensure_embedded_redis
 from corriere.platform.db import Database, use
@@ -12,6 +14,8 @@ from corriere.platform.settings import Settings
 
 
 def configure_logging(settings: Settings) -> None:
+    # `kill -USR1 <pid>` prints every thread's stack: the way to see what a stuck process waits on.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",

@@ -62,7 +62,9 @@ class Pipeline:
 
 
 @pytest.fixture
-async def pipeline(settings: Settings, clean_redis: str, smsc: Any, db: Any) -> AsyncIterator[Pipeline]:
+async def pipeline(
+    settings: Settings, clean_redis: str, smsc: Any, db: Any
+) -> AsyncIterator[Pipeline]:
     running = Pipeline(settings, clean_redis)
     await running.start()
     await running.wait_bound()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from e2e.conftest import Pipeline, wait_for
-
 from corriere.platform.accounts.queries import account_get, ledger_list, ledger_sum
 from corriere.platform.clock import utcnow
 from corriere.platform.db import database
@@ -13,6 +11,7 @@ from corriere.platform.messaging.queries import campaign_messages, campaign_stat
 from corriere.platform.messaging.services import campaign_create
 from corriere.platform.messaging.sms_types import SmsType
 from corriere.platform.money import to_units
+from e2e.conftest import Pipeline, wait_for
 
 
 async def _send(pipeline: Pipeline, account_id: int, recipients: list[str], **kwargs):
@@ -106,12 +105,15 @@ async def test_undelivered_and_expired_receipts(pipeline, make_account, smsc):
 
 async def test_receipt_before_submit_resp_is_matched(pipeline, make_account, smsc):
     smsc.config.update({"receipt_before_resp_prefixes": ["39336"], "receipt_delay_ms": 0})
+    started = utcnow()
     account = await make_account(credits="20")
     numbers = [f"+39336{i:07d}" for i in range(10)]
     created = await _send(pipeline, account.id, numbers)
     await wait_for(lambda: _all_final(created.id))
     assert await campaign_state_counts(created.id) == {"delivered": 10}
-    pending = await database().fetchval("SELECT count(*) FROM receipt WHERE matched = false")
+    pending = await database().fetchval(
+        "SELECT count(*) FROM receipt WHERE matched = false AND received_at >= $1", started
+    )
     assert pending == 0
 
 
@@ -121,7 +123,7 @@ async def test_receipt_styles_text_only_and_tlv_only(pipeline, make_account, sms
         smsc.config.update({"receipt_style": style})
         created = await _send(pipeline, account.id, ["+393351110000", "+393481110000"])
         smsc.config.update({"undeliverable_prefixes": ["39348"]})
-        await wait_for(lambda: _all_final(created.id))
+        await wait_for(lambda c=created.id: _all_final(c))
         states = {m.recipient: m.state for m in await campaign_messages(created.id)}
         assert states["+393351110000"] == "delivered"
         smsc.config.update({"undeliverable_prefixes": []})

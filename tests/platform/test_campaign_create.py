@@ -151,9 +151,7 @@ async def test_scheduled_campaign_keeps_its_time(make_account):
         scheduled_at=when,
     )
     assert created.scheduled_at == when
-    due = await database().fetchval(
-        "SELECT due_at FROM message WHERE campaign = $1", created.id
-    )
+    due = await database().fetchval("SELECT due_at FROM message WHERE campaign = $1", created.id)
     assert abs((due.replace(tzinfo=when.tzinfo) - when).total_seconds()) < 1
 
 

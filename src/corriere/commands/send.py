@@ -47,10 +47,14 @@ async def send(settings: Settings, args: argparse.Namespace) -> int:
         )
         await queue.connect()
         await SaqScheduler(queue).dispatch_soon()
-        print(f"campaign {created.id}: {created.recipients} recipients, {RULES[sms_type].label},"
-              f" sender {created.sender}")
-        print(f"parts per message: {created.parts} ({created.encoding}),"
-              f" cost: {format_credits(created.cost_units)} credits")
+        print(
+            f"campaign {created.id}: {created.recipients} recipients, {RULES[sms_type].label},"
+            f" sender {created.sender}"
+        )
+        print(
+            f"parts per message: {created.parts} ({created.encoding}),"
+            f" cost: {format_credits(created.cost_units)} credits"
+        )
         if created.scheduled_at:
             print(f"scheduled for {created.scheduled_at.isoformat()}")
         for rejected in created.rejected:

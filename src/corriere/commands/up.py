@@ -66,13 +66,17 @@ def up(settings: Settings, *, port: int | None = None) -> int:
     base = f"http://{settings.web_host}:{web_port}"
     print(f"\nCorriere is running on {base}", flush=True)
     if created is not None:
-        print(f"Demo account created: username '{DEMO_USER}', password '{DEMO_PASSWORD}',"
-              f" {created} trial credits.")
+        print(
+            f"Demo account created: username '{DEMO_USER}', password '{DEMO_PASSWORD}',"
+            f" {created} trial credits."
+        )
     else:
         print(f"Demo account: username '{DEMO_USER}', password '{DEMO_PASSWORD}'.")
     print("Send a test SMS from another terminal:")
-    print(f'  corriere send --account {DEMO_USER} --to 3351234567 --sender Corriere'
-          ' --text "Ciao da Corriere" --wait')
+    print(
+        f"  corriere send --account {DEMO_USER} --to 3351234567 --sender Corriere"
+        ' --text "Ciao da Corriere" --wait'
+    )
     if settings.uses_simulator:
         print(f"and see it arrive on the simulated phones: {base}/simulatore")
     print("Press Ctrl-C to stop.\n", flush=True)

@@ -65,6 +65,7 @@ class GatewayRuntime:
         return True
 
     async def stop(self) -> None:
+        log.info("gateway %s stopping", self.owner)
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         clean = True
@@ -74,14 +75,16 @@ class GatewayRuntime:
         if clean and not self.lost:
             # Everything sent is on record: what is still claimed was never sent, hand it back now
             # rather than after the lease runs out.
-            await messages_release_owned(owner=self.owner)
+            released = await messages_release_owned(owner=self.owner)
+            log.info("gateway %s handed back %d unsent messages", self.owner, released)
         try:
             await binds_report(
                 owner=self.owner, statuses=[t.status() for t in self.transports.values()]
             )
-        except Exception:  # noqa: BLE001 - best effort on the way out
+        except Exception:
             pass
         await self.lock.release()
+        log.info("gateway %s stopped (clean: %s)", self.owner, clean)
 
     async def _beat(self) -> None:
         while True:
@@ -102,7 +105,7 @@ class GatewayRuntime:
                 await binds_report(
                     owner=self.owner, statuses=[t.status() for t in self.transports.values()]
                 )
-            except Exception:  # noqa: BLE001 - a missed beat is retried at the next one
+            except Exception:
                 log.exception("gateway heartbeat failed")
 
     async def submit_batch(self, route: str, token: str) -> int:

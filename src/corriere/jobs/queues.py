@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from saq import Queue
 from saq.queue.redis import RedisQueue
 
@@ -22,3 +24,17 @@ class SaqScheduler:
 
     async def dispatch_soon(self) -> None:
         await self.queue.enqueue("dispatch_due", key="dispatch_due", timeout=60, retries=1)
+
+
+def queue_depths_reader(redis_url: str) -> Callable[[], Awaitable[dict[str, int]]]:
+    """A coroutine function giving the number of jobs waiting on each queue (for the console)."""
+    queues = {name: make_queue(redis_url, name) for name in (DEFAULT, GATEWAY)}
+
+    async def depths() -> dict[str, int]:
+        result = {}
+        for name, queue in queues.items():
+            result[name] = await queue.count("queued")
+            result[f"{name} (in corso)"] = await queue.count("active")
+        return result
+
+    return depths

@@ -99,9 +99,7 @@ class Tx:
             cols = ", ".join(f'"{c}"' for c in columns)
             await self.executemany(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', rows)
         else:
-            await self.connection.copy_records_to_table(
-                table, records=rows, columns=list(columns)
-            )
+            await self.connection.copy_records_to_table(table, records=rows, columns=list(columns))
 
 
 class Database:
@@ -154,9 +152,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """A write transaction (IMMEDIATE on SQLite, so writers queue instead of deadlocking)."""
         if self.kind == "sqlite":
-            async with self.engine.transaction(
-                transaction_type=TransactionType.immediate
-            ) as tx:
+            async with self.engine.transaction(transaction_type=TransactionType.immediate) as tx:
                 yield Tx(self.kind, tx.connection)
         else:
             async with self.engine.transaction() as tx:

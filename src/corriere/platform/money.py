@@ -11,13 +11,13 @@ UNITS_PER_CREDIT = 10_000
 _QUANTUM = Decimal("0.0001")
 
 
-def to_units(credits: Decimal | str | int) -> int:
+def to_units(amount: Decimal | str | int) -> int:
     try:
-        value = Decimal(credits)
+        value = Decimal(amount)
     except InvalidOperation as exc:
-        raise ValueError(f"not a number of credits: {credits!r}") from exc
+        raise ValueError(f"not a number of credits: {amount!r}") from exc
     if not value.is_finite():
-        raise ValueError(f"not a number of credits: {credits!r}")
+        raise ValueError(f"not a number of credits: {amount!r}")
     return int((value * UNITS_PER_CREDIT).to_integral_value(rounding=ROUND_HALF_UP))
 
 

@@ -30,13 +30,17 @@ class SmppRoute:
     tps: int = 50
     source_ton: int | None = None
     enquire_link_s: float = 30.0
-    dlr_id: str = "same"  # "hex2dec": the SMSC answers hex ids but names them in decimal in receipts
+    dlr_id: str = (
+        "same"  # "hex2dec": the SMSC answers hex ids but names them in decimal in receipts
+    )
 
     @classmethod
     def parse(cls, url: str) -> SmppRoute:
         parts = urlsplit(url.strip())
         if parts.scheme != "smpp" or not parts.hostname:
-            raise ConfigurationError(f"SMPP route must look like smpp://user:pass@host:port/?name=x: {url!r}")
+            raise ConfigurationError(
+                f"SMPP route must look like smpp://user:pass@host:port/?name=x: {url!r}"
+            )
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         try:
             return cls(

@@ -18,12 +18,19 @@ class HomeController(Controller):
     async def home(self, request: Request[Any, Any, Any]) -> Template:
         settings = request.app.state["settings"]
         types = [
-            {"code": t.value, "label": r.label, "price": format_credits(r.price_units),
-             "max_parts": r.max_parts}
+            {
+                "code": t.value,
+                "label": r.label,
+                "price": format_credits(r.price_units),
+                "max_parts": r.max_parts,
+            }
             for t, r in RULES.items()
         ]
         return Template(
             template_name="home.html",
-            context={"types": types, "embedded": settings.uses_simulator,
-                     "phones": request.app.state["phones"] is not None},
+            context={
+                "types": types,
+                "embedded": settings.uses_simulator,
+                "phones": request.app.state["phones"] is not None,
+            },
         )

@@ -36,8 +36,13 @@ class SimulatedPhonesController(Controller):
         block = "phones_panel" if request.headers.get("hx-request") else None
         return Template(
             template_name="phones.html",
-            context={"phones": phones, "messages": messages, "selected": numero, "error": error,
-                     "block": block},
+            context={
+                "phones": phones,
+                "messages": messages,
+                "selected": numero,
+                "error": error,
+                "block": block,
+            },
         )
 
     @post("/mo", name="phones_mo")
@@ -52,8 +57,13 @@ class SimulatedPhonesController(Controller):
         except InvalidNumber as exc:
             return Template(
                 template_name="phones.html",
-                context={"phones": await _phones(request).phones(), "messages": [], "selected": "",
-                         "error": f"Numero del telefono non valido: {exc}", "block": None},
+                context={
+                    "phones": await _phones(request).phones(),
+                    "messages": [],
+                    "selected": "",
+                    "error": f"Numero del telefono non valido: {exc}",
+                    "block": None,
+                },
                 status_code=422,
             )
         await _phones(request).send_from_phone(sender=sender, recipient=recipient, text=text)

@@ -24,8 +24,14 @@ _STAT = {
     "EXPIRED": "expired",
 }
 # message_state TLV (0x0427) values; 1 ENROUTE and 6 ACCEPTED are not final.
-_MESSAGE_STATE = {2: "delivered", 3: "expired", 4: "undelivered", 5: "undelivered",
-                  7: "undelivered", 8: "undelivered"}
+_MESSAGE_STATE = {
+    2: "delivered",
+    3: "expired",
+    4: "undelivered",
+    5: "undelivered",
+    7: "undelivered",
+    8: "undelivered",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,9 @@ def parse_receipt(
 ) -> ParsedReceipt | None:
     """Whatever the SMSC sent: the TLVs win for the id and the state, the text fills the gaps."""
     match = _TEXT.search(short_message or b"")
-    smsc_id = _text(receipted_message_id) or (match.group("id").decode("latin-1") if match else None)
+    smsc_id = _text(receipted_message_id) or (
+        match.group("id").decode("latin-1") if match else None
+    )
     if not smsc_id:
         return None
     state: str | None = None

@@ -62,7 +62,15 @@ class Inbound:
     received_at: datetime
 
 
-Event = SubmitResult | ParsedReceipt | Inbound
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A deliver_sm to acknowledge with `ack(sequence)` once what it carried is on record."""
+
+    sequence: int
+    item: ParsedReceipt | Inbound | None  # None: nothing to record (an intermediate notification)
+
+
+Event = SubmitResult | Delivered
 
 
 class SessionStopped(Exception):
@@ -75,6 +83,7 @@ class SmppSession:
         self._emit = emit
         self._queue: collections.deque[SubmitPart] = collections.deque()
         self._retry: collections.deque[tuple[float, SubmitPart]] = collections.deque()
+        self._acks: collections.deque[int] = collections.deque()
         self._stopping = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -93,6 +102,14 @@ class SmppSession:
 
     def submit(self, parts: list[SubmitPart]) -> None:
         self._queue.extend(parts)
+        self._wake()
+
+    def ack(self, sequences: list[int]) -> None:
+        """Acknowledge deliver_sm now that they are recorded (thread-safe).
+
+        Until then the SMSC keeps them as undelivered, so a gateway that dies between reading
+        a receipt and storing it gets it again on the next bind instead of losing it."""
+        self._acks.extend(sequences)
         self._wake()
 
     def stop(self, timeout: float = 10.0) -> bool:
@@ -136,11 +153,17 @@ class SmppSession:
                     system_type=self.route.system_type or None,
                 )
                 self._set_state("bound")
-                log.info("route %s bound to %s:%s", self.route.name, self.route.host, self.route.port)
+                log.info(
+                    "route %s bound to %s:%s", self.route.name, self.route.host, self.route.port
+                )
                 backoff = 1.0
                 self._serve(client, outstanding)
                 return
-            except (OSError, smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError) as exc:
+            except (
+                OSError,
+                smpplib.exceptions.ConnectionError,
+                smpplib.exceptions.PDUError,
+            ) as exc:
                 self.errors += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("route %s: %s; reconnecting in %.0fs", self.route.name, exc, backoff)
@@ -151,7 +174,7 @@ class SmppSession:
                     self._queue.appendleft(part)
                 try:
                     client.disconnect()
-                except Exception:  # noqa: BLE001 - the socket may already be gone
+                except Exception:
                     pass
                 self._set_state("down")
             self._stopping.wait(backoff)
@@ -169,6 +192,7 @@ class SmppSession:
         while True:
             now = time.monotonic()
             if self._stopping.is_set() and not outstanding:
+                self._send_acks(client)
                 self._unbind(client)
                 return
             events: list[Event] = []
@@ -203,6 +227,7 @@ class SmppSession:
                 outstanding[pdu.sequence] = (part, now)
                 tokens -= 1
                 last_io = now
+            self._send_acks(client)
             if now - last_io > enquire_every:
                 client.send_pdu(smpplib.smpp.make_pdu("enquire_link", client=client))
                 last_io = now
@@ -248,7 +273,9 @@ class SmppSession:
     ) -> float:
         """Handle one PDU; returns a time before which no submit should be sent (throttling)."""
         command = pdu.command
-        if command == "submit_sm_resp" or (command == "generic_nack" and pdu.sequence in outstanding):
+        if command == "submit_sm_resp" or (
+            command == "generic_nack" and pdu.sequence in outstanding
+        ):
             entry = outstanding.pop(pdu.sequence, None)
             if entry is None:
                 return 0.0
@@ -292,13 +319,15 @@ class SmppSession:
                 network_error_code=getattr(pdu, "network_error_code", None),
                 now=now,
             )
+            item: ParsedReceipt | Inbound | None = None
             if receipt is not None and receipt.state is not None:
-                if self.route.dlr_id == "hex2dec" and receipt.smsc_id and not receipt.smsc_id.isdigit():
+                if self.route.dlr_id == "hex2dec" and not receipt.smsc_id.isdigit():
                     receipt = ParsedReceipt(
                         str(int(receipt.smsc_id, 16)), receipt.state, receipt.error, receipt.done_at
                     )
                 self.receipts += 1
-                events.append(receipt)
+                item = receipt
+            events.append(Delivered(pdu.sequence, item))
         else:
             payload = short_message or (getattr(pdu, "message_payload", None) or b"")
             if esm_class & 0x40 and payload:
@@ -307,17 +336,19 @@ class SmppSession:
                 text = decode(payload, int(pdu.data_coding or 0))
             except ValueError:
                 text = payload.decode("latin-1")
-            events.append(
-                Inbound(
-                    sender=_addr(pdu.source_addr),
-                    recipient=_addr(pdu.destination_addr),
-                    text=text,
-                    received_at=now,
-                )
+            inbound = Inbound(
+                sender=_addr(pdu.source_addr),
+                recipient=_addr(pdu.destination_addr),
+                text=text,
+                received_at=now,
             )
-        resp = smpplib.smpp.make_pdu("deliver_sm_resp", client=client)
-        resp.sequence = pdu.sequence
-        client.send_pdu(resp)
+            events.append(Delivered(pdu.sequence, inbound))
+
+    def _send_acks(self, client: Any) -> None:
+        while self._acks:
+            resp = smpplib.smpp.make_pdu("deliver_sm_resp", client=client)
+            resp.sequence = self._acks.popleft()
+            client.send_pdu(resp)
 
     def _unbind(self, client: Any) -> None:
         # unbind() may hand back a deliver_sm instead of unbind_resp: read until it comes or time out.
@@ -330,7 +361,7 @@ class SmppSession:
                 pdu = client.read_pdu()
                 if pdu.command == "unbind_resp":
                     break
-        except Exception:  # noqa: BLE001 - closing anyway
+        except Exception:
             pass
 
 

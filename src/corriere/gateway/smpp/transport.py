@@ -4,12 +4,19 @@ and turns what comes back into the platform's outcomes, receipts and inbound mes
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from corriere.gateway.smpp.receipts import ParsedReceipt
-from corriere.gateway.smpp.session import Event, Inbound, SmppSession, SubmitPart, SubmitResult
+from corriere.gateway.smpp.session import (
+    Event,
+    Inbound,
+    SmppSession,
+    SubmitPart,
+    SubmitResult,
+)
 from corriere.platform.messaging.delivery import InboundIn, MessageOutcome, PartOutcome, ReceiptIn
 from corriere.platform.messaging.dispatch import OutboundMessage
 from corriere.platform.messaging.ports import BindStatus, TransportEvents
@@ -93,7 +100,9 @@ class SmppTransport:
             if not message_parts_:
                 on_outcome(MessageOutcome(message.id, self.route, ()))
                 continue
-            pending = _Pending(message.id, len(message_parts_), on_outcome, self._loop.create_future())
+            pending = _Pending(
+                message.id, len(message_parts_), on_outcome, self._loop.create_future()
+            )
             self._pending[message.id] = pending
             waits.append(pending.done)
             parts.extend(message_parts_)
@@ -105,19 +114,26 @@ class SmppTransport:
         self._loop.call_soon_threadsafe(self._dispatch, events)
 
     def _dispatch(self, events: list[Event]) -> None:
-        assert self._events is not None
+        assert self._events is not None and self._session is not None
+        session = self._session
         for event in events:
             if isinstance(event, SubmitResult):
                 self._result(event)
-            elif isinstance(event, ParsedReceipt):
-                assert event.state is not None
+                continue
+            item = event.item
+            ack = functools.partial(session.ack, [event.sequence])
+            if isinstance(item, ParsedReceipt):
+                assert item.state is not None
                 self._events.receipt(
-                    ReceiptIn(self.route, event.smsc_id, event.state, event.error, event.done_at)
+                    ReceiptIn(self.route, item.smsc_id, item.state, item.error, item.done_at), ack
                 )
-            elif isinstance(event, Inbound):
+            elif isinstance(item, Inbound):
                 self._events.inbound(
-                    InboundIn(self.route, event.sender, event.recipient, event.text, event.received_at)
+                    InboundIn(self.route, item.sender, item.recipient, item.text, item.received_at),
+                    ack,
                 )
+            else:
+                ack()
 
     def _result(self, result: SubmitResult) -> None:
         message_id, seq = result.key
@@ -129,7 +145,9 @@ class SmppTransport:
         if len(pending.results) >= pending.expected:
             del self._pending[message_id]
             pending.on_outcome(
-                MessageOutcome(message_id, self.route, tuple(sorted(pending.results, key=lambda p: p.seq)))
+                MessageOutcome(
+                    message_id, self.route, tuple(sorted(pending.results, key=lambda p: p.seq))
+                )
             )
             if not pending.done.done():
                 pending.done.set_result(None)

@@ -176,6 +176,18 @@ class SmscSimulator:
 
     def session_closed(self, session: SmppSession) -> None:
         self._sessions.discard(session)
+        pending = session.unacked_receipts()
+        if pending and not self._stopped:
+            target = self._receiver_for(session.system_id)
+            for body in pending:
+                if target is not None:
+                    target.send_deliver_sm(body, is_receipt=True)
+                else:
+                    queue = self._queued.setdefault(
+                        session.system_id, deque(maxlen=MAX_QUEUED_RECEIPTS)
+                    )
+                    self.counters.receipts_queued += 1
+                    queue.append(body)
 
     def deliver_sm_acked(self, is_receipt: bool, status: int) -> None:
         if is_receipt:

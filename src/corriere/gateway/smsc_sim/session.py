@@ -86,7 +86,9 @@ class SmppSession:
         self._out: list[bytes] = []
         self._flush_scheduled = False
         self._sequence = 0
-        self._unacked: dict[int, bool] = {}  # deliver_sm sequence -> is a receipt
+        # deliver_sm sequence -> (is a receipt, body): a receipt never acknowledged is delivered
+        # again to the next receiver, as a real SMSC retries it.
+        self._unacked: dict[int, tuple[bool, bytes]] = {}
         self._unbind_acked = asyncio.Event()
         sock = writer.get_extra_info("socket")
         if sock is not None:
@@ -139,8 +141,12 @@ class SmppSession:
         unacked = self._unacked
         if len(unacked) >= MAX_UNACKED:
             del unacked[next(iter(unacked))]
-        unacked[sequence] = is_receipt
+        unacked[sequence] = (is_receipt, body)
         self.send(encode_pdu(DELIVER_SM, sequence, body))
+
+    def unacked_receipts(self) -> list[bytes]:
+        """Receipts sent on this session that were never acknowledged, oldest first."""
+        return [body for is_receipt, body in self._unacked.values() if is_receipt]
 
     # --- reading --------------------------------------------------------------------------
 
@@ -182,9 +188,9 @@ class SmppSession:
                 self.host.handle_submit(self, sequence, body)
             return True
         if command_id == DELIVER_SM_RESP:
-            is_receipt = self._unacked.pop(sequence, None)
-            if is_receipt is not None:
-                self.host.deliver_sm_acked(is_receipt, status)
+            entry = self._unacked.pop(sequence, None)
+            if entry is not None:
+                self.host.deliver_sm_acked(entry[0], status)
             return True
         if command_id == ENQUIRE_LINK:
             self.host.count_enquire_link()

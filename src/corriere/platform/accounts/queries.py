@@ -35,9 +35,7 @@ class LedgerRow:
     created_at: datetime
 
 
-_ACCOUNT_COLUMNS = (
-    "id, username, email, mobile, first_name, last_name, balance, status, created_at"
-)
+_ACCOUNT_COLUMNS = "id, username, email, mobile, first_name, last_name, balance, status, created_at"
 
 
 def _account(row: dict[str, Any]) -> AccountRow:

@@ -114,23 +114,23 @@ async def operator_ensure(*, username: str, name: str = "") -> int:
 
 
 async def credits_adjust(
-    *, account_id: int, credits: Decimal | str, operator_id: int, reason: str
+    *, account_id: int, amount: Decimal | str, operator_id: int, reason: str
 ) -> int:
     """Support adds (positive) or removes (negative) credits; a reason is mandatory."""
     reason = reason.strip()
     if len(reason) < 3:
         raise ValidationError("Indicare il motivo della variazione di credito", field="reason")
     try:
-        amount = to_units(credits)
+        units = to_units(amount)
     except ValueError as exc:
-        raise ValidationError("Importo non valido", field="credits") from exc
-    if amount == 0:
-        raise ValidationError("L'importo deve essere diverso da zero", field="credits")
+        raise ValidationError("Importo non valido", field="amount") from exc
+    if units == 0:
+        raise ValidationError("L'importo deve essere diverso da zero", field="amount")
     async with database().transaction() as tx:
         return await balance_change(
             tx,
             account_id=account_id,
-            amount=amount,
+            amount=units,
             kind=LedgerKind.ADJUSTMENT,
             reason=reason,
             operator_id=operator_id,

@@ -21,10 +21,15 @@ class BindStatus:
     last_error: str
 
 
-class TransportEvents(Protocol):
-    def receipt(self, receipt: ReceiptIn) -> None: ...
+Ack = Callable[[], None]
 
-    def inbound(self, message: InboundIn) -> None: ...
+
+class TransportEvents(Protocol):
+    """Where a transport hands what it hears; `ack` is called once it is safely recorded."""
+
+    def receipt(self, receipt: ReceiptIn, ack: Ack) -> None: ...
+
+    def inbound(self, message: InboundIn, ack: Ack) -> None: ...
 
 
 class SmsTransport(Protocol):

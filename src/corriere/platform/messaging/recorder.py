@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from corriere.platform.messaging.delivery import (
     InboundIn,
@@ -29,19 +30,22 @@ class DeliveryRecorder:
         self._outcomes: list[tuple[MessageOutcome, asyncio.Future[None]]] = []
         self._receipts: list[ReceiptIn] = []
         self._inbound: list[InboundIn] = []
+        self._acks: list[Callable[[], None]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._sweep_every = 2.0
 
     # TransportEvents
-    def receipt(self, receipt: ReceiptIn) -> None:
+    def receipt(self, receipt: ReceiptIn, ack: Callable[[], None]) -> None:
         self._receipts.append(receipt)
+        self._acks.append(ack)
         if len(self._receipts) >= self.max_batch:
             self._wake.set()
 
-    def inbound(self, message: InboundIn) -> None:
+    def inbound(self, message: InboundIn, ack: Callable[[], None]) -> None:
         self._inbound.append(message)
+        self._acks.append(ack)
         self._wake.set()
 
     def outcome(self, outcome: MessageOutcome) -> asyncio.Future[None]:
@@ -76,11 +80,21 @@ class DeliveryRecorder:
                 if loop.time() - last_sweep > self._sweep_every:
                     last_sweep = loop.time()
                     await receipts_match_pending()
-            except Exception:  # noqa: BLE001 - keep the items, try again at the next tick
+            except Exception:
                 log.exception("recording delivery events failed; retrying")
                 await asyncio.sleep(0.5)
 
     async def flush(self) -> None:
+        acks, self._acks = self._acks, []
+        try:
+            await self._write()
+        except BaseException:
+            self._acks[:0] = acks
+            raise
+        for ack in acks:
+            ack()
+
+    async def _write(self) -> None:
         if self._outcomes:
             batch, self._outcomes = self._outcomes, []
             try:

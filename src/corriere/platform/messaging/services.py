@@ -17,8 +17,8 @@ from corriere.platform.errors import (
     AccountInactiveError,
     EmptyTextError,
     InvalidCharactersError,
-    NoValidRecipientError,
     NotFoundError,
+    NoValidRecipientError,
     ScheduleInPastError,
     TextTooLongError,
     TooManyRecipientsError,
@@ -116,7 +116,9 @@ async def campaign_create(
     if scheduled_at is not None:
         scheduled_at = as_utc(scheduled_at)
         if scheduled_at < now - SCHEDULE_GRACE:
-            raise ScheduleInPastError("Attenzione, hai inserito una data passata.", field="scheduled_at")
+            raise ScheduleInPastError(
+                "Attenzione, hai inserito una data passata.", field="scheduled_at"
+            )
         if scheduled_at <= now:
             scheduled_at = None
     valid, rejected = _recipients(recipients)

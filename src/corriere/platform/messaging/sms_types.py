@@ -25,10 +25,17 @@ class TypeRule:
 
 
 RULES: dict[SmsType, TypeRule] = {
-    SmsType.SMART: TypeRule("SMART", to_units("0.625"), 1, custom_sender=False, delivery_report=False),
+    SmsType.SMART: TypeRule(
+        "SMART", to_units("0.625"), 1, custom_sender=False, delivery_report=False
+    ),
     SmsType.PRO: TypeRule("PRO", to_units("1"), 4, custom_sender=True, delivery_report=True),
     SmsType.REPLY: TypeRule(
-        "REPLY PRO", to_units("1"), 1, custom_sender=False, delivery_report=True, reply_window_hours=48
+        "REPLY PRO",
+        to_units("1"),
+        1,
+        custom_sender=False,
+        delivery_report=True,
+        reply_window_hours=48,
     ),
 }
 
