@@ -20,8 +20,11 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    # SAQ logs every job at INFO: thousands of lines a second under load.
-    logging.getLogger("saq").setLevel(logging.WARNING)
+    # SAQ logs every job at INFO (thousands of lines a second under load) and warns at every
+    # stop that idle job slots were cancelled; its real failures are logged as errors.
+    logging.getLogger("saq").setLevel(logging.ERROR)
+    for chatty in ("httpx", "piccolo", "smpp"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 def redis_url(settings: Settings) -> str:

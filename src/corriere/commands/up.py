@@ -46,7 +46,10 @@ async def _prepare(settings: Settings) -> str | None:
 
 def _spawn(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     print(f"  starting {name}", flush=True)
-    return subprocess.Popen([sys.executable, "-m", "corriere", *args], env=env)
+    # A session of its own: Ctrl-C reaches only `up`, which then stops the children in order.
+    return subprocess.Popen(
+        [sys.executable, "-m", "corriere", *args], env=env, start_new_session=True
+    )
 
 
 def up(settings: Settings, *, port: int | None = None) -> int:

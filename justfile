@@ -1,0 +1,71 @@
+# Corriere's everyday commands. `just --list` shows them; the first run of `python3 dev.py`
+# installs `just` into .venv/bin along with everything else.
+
+set dotenv-load := false
+
+venv := ".venv/bin"
+pg_url := env_var_or_default("CORRIERE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1/postgres")
+
+# List the recipes
+default:
+    @just --list
+
+# Run the whole platform on embedded defaults (SQLite, embedded Redis, SMSC simulator)
+run:
+    {{venv}}/corriere up
+
+# Same as `run`
+up: run
+
+# Run the test suite on SQLite and the embedded Redis (extra arguments go to pytest)
+test *ARGS:
+    {{venv}}/python -m pytest {{ARGS}}
+
+# Run the test suite on PostgreSQL and the local Redis server
+test-pg *ARGS:
+    CORRIERE_TEST_DATABASE_URL={{pg_url}} CORRIERE_TEST_REDIS_URL=${CORRIERE_TEST_REDIS_URL:-redis://127.0.0.1:6379/0} {{venv}}/python -m pytest {{ARGS}}
+
+# Lint: ruff, ruff-format check, mypy --strict, import-linter contracts
+lint:
+    {{venv}}/ruff check src tests bench
+    {{venv}}/ruff format --check src tests bench
+    {{venv}}/mypy
+    {{venv}}/lint-imports
+
+# Apply ruff's fixes and formatting
+fix:
+    {{venv}}/ruff check --fix src tests bench
+    {{venv}}/ruff format src tests bench migrations
+
+# Bring the database schema up to date
+migrate:
+    {{venv}}/corriere migrate
+
+# Write a new migration from the changes to the tables (DESC describes it)
+makemigrations DESC:
+    PICCOLO_CONF=corriere.platform.piccolo_conf {{venv}}/piccolo migrations new corriere --auto --desc "{{DESC}}"
+
+# The web server alone
+web:
+    {{venv}}/corriere web
+
+# The default-queue worker alone
+worker:
+    {{venv}}/corriere worker
+
+# The gateway (SMPP binds) alone
+gateway:
+    {{venv}}/corriere gateway
+
+# The support console
+tui:
+    {{venv}}/corriere tui
+
+# The SMSC simulator alone
+smsc-sim:
+    {{venv}}/corriere smsc-sim
+
+# Benchmarks (not tests): the pipeline on SQLite then PostgreSQL, N recipients
+bench N="100000":
+    {{venv}}/python bench/pipeline.py --n {{N}} --db sqlite
+    {{venv}}/python bench/pipeline.py --n {{N}} --db postgres --pg-url {{pg_url}}
