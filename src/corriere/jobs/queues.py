@@ -25,6 +25,9 @@ class SaqScheduler:
     async def dispatch_soon(self) -> None:
         await self.queue.enqueue("dispatch_due", key="dispatch_due", timeout=60, retries=1)
 
+    async def mail_soon(self) -> None:
+        await self.queue.enqueue("mail_deliver", key="mail_deliver", timeout=120, retries=1)
+
 
 def queue_depths_reader(redis_url: str) -> Callable[[], Awaitable[dict[str, int]]]:
     """A coroutine function giving the number of jobs waiting on each queue (for the console)."""

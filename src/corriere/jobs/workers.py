@@ -7,10 +7,12 @@ from typing import Any
 
 from saq import CronJob, Worker
 
+from corriere.gateway.mail.smtp import SmtpMailer
 from corriere.gateway.smpp.transport import SmppTransport
 from corriere.jobs.bind_lock import BindLock
 from corriere.jobs.dispatch import dispatch_due, reclaim_expired
 from corriere.jobs.gateway import GatewayRuntime, gateway_owner, submit_batch
+from corriere.jobs.mail import mail_deliver
 from corriere.jobs.queues import DEFAULT, GATEWAY, make_queue
 from corriere.platform.db import Database, current, use
 from corriere.platform.messaging.ports import SmsTransport
@@ -42,6 +44,7 @@ def default_worker(settings: Settings, redis_url: str, *, concurrency: int = 4) 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
         ctx["gateway_queue"] = gateway_queue
+        ctx["mailer"] = SmtpMailer(settings) if settings.smtp_host else None
         await gateway_queue.connect()
         await _open_database(ctx)
 
@@ -51,10 +54,11 @@ def default_worker(settings: Settings, redis_url: str, *, concurrency: int = 4) 
 
     return Worker(
         queue,
-        functions=[dispatch_due, reclaim_expired],
+        functions=[dispatch_due, reclaim_expired, mail_deliver],
         cron_jobs=[
             CronJob(dispatch_due, cron="* * * * * */1", timeout=60, retries=0),
             CronJob(reclaim_expired, cron="* * * * * */5", timeout=60, retries=0),
+            CronJob(mail_deliver, cron="* * * * * */10", timeout=120, retries=0),
         ],
         startup=startup,
         shutdown=shutdown,

@@ -176,6 +176,10 @@ class Database:
         async with self.reading() as tx:
             return await tx.fetchval(sql, *args)
 
+    async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
+        async with self.reading() as tx:
+            return await tx.fetchrow(sql, *args)
+
 
 _current: Database | None = None
 

@@ -90,3 +90,37 @@ class TooManyRecipientsError(ValidationError):
 
 class AccountInactiveError(PermissionDeniedError):
     code = "account_inactive"
+
+
+class FieldErrors(ValidationError):
+    """Several fields wrong at once: `errors` maps each field to its message."""
+
+    code = "invalid_fields"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first = next(iter(errors.values()), "Dati non validi")
+        super().__init__(first, field=next(iter(errors), None))
+        self.errors = errors
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        data["errors"] = self.errors
+        return data
+
+
+class TooManyAttemptsError(CorriereError):
+    code = "too_many_attempts"
+    status = 429
+
+
+class LoginFailedError(CorriereError):
+    code = "login_failed"
+    status = 401
+
+
+class AccountNotActivatedError(PermissionDeniedError):
+    code = "account_not_activated"
+
+    def __init__(self, message: str, *, account_id: int) -> None:
+        super().__init__(message)
+        self.account_id = account_id

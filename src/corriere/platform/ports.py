@@ -10,6 +10,10 @@ class Scheduler(Protocol):
         """Ask for due messages to be released to the gateway now rather than at the next tick."""
         ...
 
+    async def mail_soon(self) -> None:
+        """Ask for the mail outbox to be delivered now."""
+        ...
+
 
 class SimulatedPhones(Protocol):
     """The SMSC simulator's record of what each phone received (embedded mode only)."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 from piccolo.table import Table
 
 from corriere.platform.accounts.tables import Account, Operator
-from corriere.platform.credits.tables import LedgerEntry
+from corriere.platform.audit.tables import AuditLog
+from corriere.platform.auth.tables import ActivationCode, AppPassword, LoginEvent, PasswordReset
+from corriere.platform.credits.tables import CreditAlert, LedgerEntry
+from corriere.platform.mail.tables import MailOutbox
 from corriere.platform.messaging.tables import (
     Campaign,
     GatewayBind,
@@ -25,4 +28,11 @@ TABLES: tuple[type[Table], ...] = (
     Receipt,
     InboundMessage,
     GatewayBind,
+    ActivationCode,
+    PasswordReset,
+    AppPassword,
+    LoginEvent,
+    CreditAlert,
+    AuditLog,
+    MailOutbox,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     default_locale: str = "it"
     default_timezone: str = "Europe/Rome"
     trial_credits: str = "10"
+    system_sender: str = "Corriere"  # the alias of the platform's own SMS (activation codes)
+    activation_code_minutes: int = 30
+    password_reset_minutes: int = 60
     lease_seconds: int = 60
     dispatch_batch: int = 500
     log_level: str = "INFO"
@@ -143,3 +146,9 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once (for the few places no caller hands them down)."""
+    return Settings()

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from corriere.platform.audit.services import audit_record
 from corriere.platform.clock import utcnow
 from corriere.platform.credits.ledger import LedgerKind, balance_change
 from corriere.platform.db import database
 from corriere.platform.errors import ConflictError, NotFoundError, ValidationError
-from corriere.platform.money import to_units
+from corriere.platform.money import format_credits, to_units
 from corriere.platform.passwords import password_hash
 from corriere.platform.phones import InvalidNumber, normalise_mobile
-
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$")
-EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]{2,}$")
+from corriere.platform.validation import EMAIL, USERNAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +125,7 @@ async def credits_adjust(
     if units == 0:
         raise ValidationError("L'importo deve essere diverso da zero", field="amount")
     async with database().transaction() as tx:
-        return await balance_change(
+        balance = await balance_change(
             tx,
             account_id=account_id,
             amount=units,
@@ -135,6 +133,15 @@ async def credits_adjust(
             reason=reason,
             operator_id=operator_id,
         )
+        await audit_record(
+            tx,
+            operator_id=operator_id,
+            account_id=account_id,
+            action="credits_added" if units > 0 else "credits_removed",
+            reason=reason,
+            details=format_credits(abs(units)),
+        )
+        return balance
 
 
 async def account_id_by_username(username: str) -> int:

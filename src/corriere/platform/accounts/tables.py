@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, Boolean, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -22,6 +22,11 @@ class Account(Table):
     password_hash = Text(null=True, default=None)
     locale = Varchar(length=8, default="it")
     timezone = Varchar(length=64, default="Europe/Rome")
+    default_prefix = Varchar(length=4, default="39")
+    # Bumped when the password changes: sessions carrying an older epoch are over.
+    session_epoch = Integer(default=0)
+    activated_at = Timestamptz(null=True, default=None)
+    last_login_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

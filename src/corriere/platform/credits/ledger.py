@@ -9,8 +9,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from corriere.platform.clock import utcnow
+from corriere.platform.credits.alerts import credit_alert_check
 from corriere.platform.db import Tx
 from corriere.platform.errors import InsufficientCreditError, NotFoundError
+from corriere.platform.settings import get_settings
 
 
 class LedgerKind(StrEnum):
@@ -72,6 +74,9 @@ async def balance_change(
             required=-amount,
         )
     balance = int(row["balance"])
+    await credit_alert_check(
+        tx, account_id=account_id, balance=balance, base_url=get_settings().public_base_url
+    )
     await tx.insert_many(
         "ledger_entry",
         LEDGER_COLUMNS,

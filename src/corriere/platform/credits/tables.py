@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -20,3 +20,14 @@ class LedgerEntry(Table):
     counterparty = ForeignKey(references=Account, null=True, on_delete=OnDelete.restrict)
     reason = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CreditAlert(Table):
+    """Low-credit alert settings; `fired` holds the thresholds already alerted since the balance
+    last rose above them, so each crossing sends one e-mail, not one per message."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, unique=True)
+    enabled = Boolean(default=True)
+    thresholds = Text(default="")  # comma separated, ten-thousandths of a credit
+    emails = Text(default="")  # comma separated
+    fired = Text(default="")

@@ -1,0 +1,132 @@
+"""Sign-in: credentials checked without telling whether a username exists, throttled per username
+and per address, and the check each request makes that its session is still valid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from corriere.platform.clock import as_utc, utcnow
+from corriere.platform.db import database
+from corriere.platform.errors import (
+    AccountInactiveError,
+    AccountNotActivatedError,
+    LoginFailedError,
+    TooManyAttemptsError,
+)
+from corriere.platform.passwords import password_hash, password_verify
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USERNAME = 5
+MAX_FAILURES_PER_IP = 20
+# Verified against when the username does not exist, so both cases take as long.
+_DUMMY_HASH = password_hash("not-a-real-password-0")
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    account_id: int
+    username: str
+    locale: str
+    timezone: str
+    session_epoch: int
+
+
+async def _failures(column: str, value: str) -> int:
+    return int(
+        await database().fetchval(
+            f"SELECT count(*) FROM login_event WHERE {column} = $1 AND success = false"
+            " AND created_at > $2",
+            value,
+            utcnow() - WINDOW,
+        )
+    )
+
+
+async def _record(account_id: int | None, username: str, ip: str, success: bool) -> None:
+    async with database().transaction() as tx:
+        await tx.insert_many(
+            "login_event",
+            ("account", "username", "ip", "success", "created_at"),
+            [(account_id, username[:64], ip[:64], success, utcnow())],
+        )
+        if success and account_id is not None:
+            await tx.execute(
+                "UPDATE account SET last_login_at = $1 WHERE id = $2", utcnow(), account_id
+            )
+
+
+async def login_attempt(*, username: str, password: str, ip: str) -> SignedIn:
+    # Pasted credentials often carry spaces at either end (the manual's first piece of advice).
+    key = username.strip().lower()
+    password = password.strip()
+    if (
+        await _failures("username", key) >= MAX_FAILURES_PER_USERNAME
+        or await _failures("ip", ip) >= MAX_FAILURES_PER_IP
+    ):
+        raise TooManyAttemptsError(
+            "Troppi tentativi di accesso non riusciti: riprova tra 15 minuti"
+        )
+    row = await database().fetchrow(
+        "SELECT id, username, password_hash, status, locale, timezone, session_epoch"
+        " FROM account WHERE username_key = $1 AND is_system = false",
+        key,
+    )
+    if row is None or not password_verify(row["password_hash"], password):
+        if row is None:
+            password_verify(_DUMMY_HASH, password)
+        await _record(int(row["id"]) if row else None, key, ip, False)
+        raise LoginFailedError("Username o password non corretti. Riprova.")
+    if row["status"] == "pending":
+        raise AccountNotActivatedError(
+            "L'account non è ancora attivo: inserisci il codice che ti abbiamo inviato via SMS",
+            account_id=int(row["id"]),
+        )
+    if row["status"] != "active":
+        raise AccountInactiveError("L'account è bloccato: contatta l'assistenza")
+    await _record(int(row["id"]), key, ip, True)
+    return SignedIn(
+        account_id=int(row["id"]),
+        username=row["username"],
+        locale=row["locale"],
+        timezone=row["timezone"],
+        session_epoch=int(row["session_epoch"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAccount:
+    account_id: int
+    username: str
+    locale: str
+    timezone: str
+
+
+async def session_account(account_id: int, session_epoch: int) -> SessionAccount | None:
+    """The signed-in account if the session is still valid (active, password unchanged)."""
+    row = await database().fetchrow(
+        "SELECT username, locale, timezone FROM account WHERE id = $1 AND status = 'active'"
+        " AND session_epoch = $2 AND is_system = false",
+        account_id,
+        session_epoch,
+    )
+    if row is None:
+        return None
+    return SessionAccount(account_id, row["username"], row["locale"], row["timezone"])
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRow:
+    ip: str
+    success: bool
+    created_at: datetime
+
+
+async def login_events(account_id: int, *, limit: int = 20) -> list[LoginRow]:
+    rows = await database().fetch(
+        "SELECT ip, success, created_at FROM login_event WHERE account = $1"
+        " ORDER BY id DESC LIMIT $2",
+        account_id,
+        limit,
+    )
+    return [LoginRow(r["ip"], bool(r["success"]), as_utc(r["created_at"])) for r in rows]

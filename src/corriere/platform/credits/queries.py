@@ -1,0 +1,79 @@
+"""The ledger as the customer reads it (RICARICHE RECENTI / history), with filters and pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from corriere.platform.accounts.queries import LedgerRow
+from corriere.platform.clock import as_utc
+from corriere.platform.db import database
+
+TOP_UPS = ("trial", "purchase", "adjustment", "transfer_in", "refund")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPage:
+    rows: list[LedgerRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def ledger_page(
+    account_id: int,
+    *,
+    kinds: tuple[str, ...] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> LedgerPage:
+    where = ["l.account = $1"]
+    args: list[Any] = [account_id]
+    if kinds:
+        marks = ", ".join(f"${len(args) + i + 1}" for i in range(len(kinds)))
+        where.append(f"l.kind IN ({marks})")
+        args.extend(kinds)
+    if since is not None:
+        args.append(since)
+        where.append(f"l.created_at >= ${len(args)}")
+    if until is not None:
+        args.append(until)
+        where.append(f"l.created_at < ${len(args)}")
+    clause = " AND ".join(where)
+    db = database()
+    total = int(await db.fetchval(f"SELECT count(*) FROM ledger_entry l WHERE {clause}", *args))
+    page = max(1, page)
+    rows = await db.fetch(
+        "SELECT l.id, l.kind, l.amount, l.balance_after, l.reason, l.campaign_id, l.created_at,"
+        " o.username AS operator_name, c.username AS counterparty_name"
+        " FROM ledger_entry l LEFT JOIN operator o ON o.id = l.operator"
+        f" LEFT JOIN account c ON c.id = l.counterparty WHERE {clause}"
+        f" ORDER BY l.id DESC LIMIT {int(per_page)} OFFSET {int((page - 1) * per_page)}",
+        *args,
+    )
+    return LedgerPage(
+        rows=[
+            LedgerRow(
+                id=int(r["id"]),
+                kind=r["kind"],
+                amount_units=int(r["amount"]),
+                balance_after_units=int(r["balance_after"]),
+                reason=r["reason"],
+                operator=r["operator_name"],
+                counterparty=r["counterparty_name"],
+                campaign_id=r["campaign_id"],
+                created_at=as_utc(r["created_at"]),
+            )
+            for r in rows
+        ],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
