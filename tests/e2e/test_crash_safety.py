@@ -167,10 +167,15 @@ async def test_gateway_stopped_politely_sends_nothing_twice(
     assert len(submits) == n and set(submits.values()) == {1}
 
 
-async def test_two_gateways_never_double_send(worker_only, gateways, make_account, smsc):
+async def test_two_gateways_and_two_workers_never_double_send(
+    worker_only, gateways, make_account, smsc
+):
     n = 600
     account = await make_account(credits="2000")
     binds_before = smsc.stats()["binds"]
+    second = default_worker(worker_only.workers[0].context["settings"], worker_only.redis_url)
+    worker_only.workers.append(second)
+    worker_only.tasks.append(asyncio.create_task(second.start()))
     group = gateways(tps=300)
     group.start()
     group.start()
