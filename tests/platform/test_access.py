@@ -324,3 +324,21 @@ async def test_application_passwords(db, settings, make_account):
     assert await app_passwords_list(account.id) == []
     with pytest.raises(ValidationError):
         await app_password_create(account_id=account.id, label="  ")
+
+
+async def test_unblocking_a_never_activated_account_leaves_it_pending(db, settings):
+    started, code = await _register(settings)
+    operator = await operator_ensure(username="giulia")
+    await account_set_status(
+        account_id=started.account_id, status="blocked", operator_id=operator, reason="verifica"
+    )
+    with pytest.raises(ConflictError, match="bloccato"):
+        await registration_resend(
+            settings=settings, account_id=started.account_id, operator_id=operator
+        )
+    await account_set_status(
+        account_id=started.account_id, status="active", operator_id=operator, reason="verificato"
+    )
+    row = await account_get(started.account_id)
+    assert row is not None and row.status == "pending" and row.balance_units == 0
+    await registration_activate(settings=settings, account_id=started.account_id, code=code)

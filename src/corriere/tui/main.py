@@ -28,7 +28,7 @@ async def _run(settings: Settings, *, operator: str, queue_depths: QueueDepths |
     try:
         use(db)
         await migrate(db)
-        app = create_app(operator=operator, queue_depths=queue_depths)
+        app = create_app(operator=operator, queue_depths=queue_depths, settings=settings)
         await app.run_async()
         return app.return_code or 0
     finally:

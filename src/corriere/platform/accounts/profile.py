@@ -118,8 +118,11 @@ async def account_set_status(
             raise ValidationError(
                 "L'account non è ancora attivato: va attivato con il codice SMS", field="status"
             )
+        # Unblocking an account that was never activated puts it back to pending, not active:
+        # activation (and its trial credits) happens only with the SMS code.
         await tx.execute(
-            "UPDATE account SET status = $1, session_epoch = session_epoch + 1 WHERE id = $2",
+            "UPDATE account SET status = CASE WHEN $1 = 'active' AND activated_at IS NULL"
+            " THEN 'pending' ELSE $1 END, session_epoch = session_epoch + 1 WHERE id = $2",
             status,
             account_id,
         )

@@ -63,11 +63,12 @@ async def account_create(
         )
         if taken is not None:
             raise ConflictError("Username già in uso", field="username")
+        now = utcnow()
         row = await tx.fetchrow(
             "INSERT INTO account (username, username_key, email, mobile, first_name, last_name,"
-            " balance, status, is_system, api_id, password_hash, locale, timezone, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, 'it', 'Europe/Rome', $11)"
-            " RETURNING id",
+            " balance, status, is_system, api_id, password_hash, locale, timezone, activated_at,"
+            " created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, 'it', 'Europe/Rome',"
+            " $11, $12) RETURNING id",
             username,
             username.lower(),
             email,
@@ -78,7 +79,8 @@ async def account_create(
             is_system,
             api_id,
             hashed,
-            utcnow(),
+            now if status == "active" else None,
+            now,
         )
         assert row is not None
         account_id = int(row["id"])

@@ -279,6 +279,10 @@ async def registration_resend(
         )
         if account is None:
             raise NotFoundError("Account inesistente")
+        if account["status"] == "blocked":
+            raise ConflictError(
+                "L'account è bloccato: il codice di attivazione non può essere usato"
+            )
         if account["status"] != "pending":
             raise ConflictError("L'account è già attivo")
         row = await tx.fetchrow(

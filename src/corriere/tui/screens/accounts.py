@@ -11,6 +11,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from corriere.platform.accounts.queries import accounts_search
+from corriere.platform.settings import Settings
 from corriere.tui.screens.account_detail import AccountDetailScreen
 from corriere.tui.screens.base import ConsoleScreen
 from corriere.tui.widgets.cells import account_status, credits_cell, refill, text
@@ -27,9 +28,10 @@ class AccountsScreen(ConsoleScreen):
         Binding("f5", "search_now", "Aggiorna"),
     ]
 
-    def __init__(self, *, operator: str) -> None:
+    def __init__(self, *, operator: str, settings: Settings) -> None:
         super().__init__()
         self.operator = operator
+        self.settings = settings
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -37,7 +39,7 @@ class AccountsScreen(ConsoleScreen):
         yield Input(placeholder="Cerca per username, e-mail o cellulare…", id="search")
         yield Label("", id="results-count", classes="hint")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#results", DataTable)
@@ -106,5 +108,9 @@ class AccountsScreen(ConsoleScreen):
         if event.row_key.value is None:
             return
         self.app.push_screen(
-            AccountDetailScreen(account_id=int(event.row_key.value), operator=self.operator)
+            AccountDetailScreen(
+                account_id=int(event.row_key.value),
+                operator=self.operator,
+                settings=self.settings,
+            )
         )

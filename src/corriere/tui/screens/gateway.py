@@ -40,7 +40,7 @@ class GatewayScreen(ConsoleScreen):
         yield Label("", id="binds-empty", classes="hint")
         yield QueueView(with_jobs=self.queue_depths is not None)
         yield Label("", id="updated", classes="hint")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         binds = self.query_one("#binds", DataTable)

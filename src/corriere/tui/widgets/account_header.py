@@ -40,3 +40,23 @@ class AccountHeader(Grid):
         for key, value in values.items():
             self.query_one(f"#{key}", Static).update(value)
         self.query_one("#status", Static).set_class(account.status != "active", "warning")
+
+
+# What the operator needs to know about signing in, and the key that helps when something is off.
+_ACCESS = {
+    "active": "Attivo · il cliente può accedere al pannello",
+    "pending": (
+        "In attesa di attivazione · il cliente non ha ancora inserito il codice ricevuto via SMS"
+        " (s: reinvia il codice)"
+    ),
+    "blocked": "Bloccato · il cliente non può accedere (u: sblocca)",
+}
+
+
+class AccessState(Static):
+    """A banner with the account's activation state, coloured by how urgently it needs care."""
+
+    def show(self, status: str) -> None:
+        self.update(_ACCESS.get(status, ACCOUNT_STATUSES.get(status, status)))
+        for state in _ACCESS:
+            self.set_class(state == status, f"-{state}")

@@ -45,6 +45,31 @@ BIND_STATES = {
 
 _BIND_STYLES = {"bound": "green", "connecting": "yellow", "down": "bold red"}
 
+# The audit log's action codes, as the operator reads them; unknown codes are shown as they are.
+AUDIT_ACTIONS = {
+    "credits_added": "Crediti aggiunti",
+    "credits_removed": "Crediti tolti",
+    "account_blocked": "Account bloccato",
+    "account_unblocked": "Account sbloccato",
+    "activation_code_resent": "Codice di attivazione reinviato",
+    "password_reset_sent": "E-mail di recupero password",
+}
+
+MAIL_KINDS = {
+    "welcome": "Benvenuto",
+    "password_reset": "Recupero password",
+    "low_credit": "Credito in esaurimento",
+}
+
+MAIL_STATUSES = {
+    "pending": "In coda",
+    "sent": "Inviata",
+    "kept": "Conservata in locale",
+    "failed": "Non inviata",
+}
+
+_MAIL_STYLES = {"pending": "yellow", "sent": "green", "failed": "bold red"}
+
 
 def local_time(value: datetime | None, *, seconds: bool = False) -> str:
     if value is None:
@@ -76,6 +101,22 @@ def ledger_kind(kind: str) -> str:
 
 def account_status(status: str) -> Text:
     return text(ACCOUNT_STATUSES.get(status, status), style="" if status == "active" else "red")
+
+
+def audit_action(action: str) -> str:
+    return AUDIT_ACTIONS.get(action, action)
+
+
+def mail_kind(kind: str) -> str:
+    return MAIL_KINDS.get(kind, kind)
+
+
+def mail_status(status: str) -> Text:
+    return text(MAIL_STATUSES.get(status, status), style=_MAIL_STYLES.get(status, ""))
+
+
+def login_outcome(success: bool) -> Text:
+    return text("Riuscito", style="green") if success else text("Non riuscito", style="bold red")
 
 
 def bind_state(state: str, *, stale: bool) -> Text:
