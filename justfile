@@ -69,3 +69,15 @@ smsc-sim:
 bench N="100000":
     {{venv}}/python bench/pipeline.py --n {{N}} --db sqlite
     {{venv}}/python bench/pipeline.py --n {{N}} --db postgres --pg-url {{pg_url}}
+
+# Extract the web panel's translatable strings (Italian msgids) into locales/messages.pot
+i18n-extract:
+    {{venv}}/pybabel extract -F babel.cfg -o src/corriere/web/locales/messages.pot --project Corriere --copyright-holder Corriere --sort-by-file --no-wrap src/corriere/web
+
+# Merge newly extracted strings into every language's messages.po; then translate the empty entries
+i18n-update: i18n-extract
+    {{venv}}/pybabel update -i src/corriere/web/locales/messages.pot -d src/corriere/web/locales --no-wrap --ignore-obsolete
+
+# Check every catalog translates every string (the app compiles the .po files at start-up)
+i18n-check:
+    {{venv}}/python -m pytest tests/web/test_web_i18n.py -q -k catalog

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import uvicorn
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
 
 from corriere.gateway.smsc_sim.client import SimControlClient
 from corriere.jobs.queues import DEFAULT, SaqScheduler, make_queue
@@ -20,7 +22,12 @@ def serve(settings: Settings, redis_url: str, *, host: str, port: int) -> None:
         if settings.uses_simulator
         else None
     )
-    app = create_app(settings, scheduler=SaqScheduler(queue), phones=phones)
+    # Sessions in Redis so any web instance serves any request; `from_url` also takes the
+    # embedded server's unix:// socket URL. The store closes the client at app shutdown.
+    sessions = RedisStore(
+        Redis.from_url(redis_url), namespace="corriere:web", handle_client_shutdown=True
+    )
+    app = create_app(settings, scheduler=SaqScheduler(queue), phones=phones, session_store=sessions)
     db = Database(settings.effective_database_url)
 
     async def startup() -> None:

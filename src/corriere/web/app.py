@@ -1,21 +1,34 @@
-"""The Litestar application, built by a factory so each process and each test gets its own."""
+"""The Litestar application, built by a factory so each process and each test gets its own.
+
+Nothing here opens connections: whatever needs Redis or the database (the session store, the
+scheduler, the simulator client) is built by the composition root (`corriere.commands.web`) and
+passed in.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
 
 from corriere.platform.ports import Scheduler, SimulatedPhones
 from corriere.platform.settings import Settings
-from corriere.web.pages import HomeController
-from corriere.web.security import security_headers
+from corriere.web.errors import EXCEPTION_HANDLERS
+from corriere.web.i18n import Catalogs
+from corriere.web.pages import HomeController, coming_soon_handler, placeholder_paths
+from corriere.web.security import CSRF_EXEMPT_OPT, security_headers
+from corriere.web.sessions import SESSION_STORE, session_config
+from corriere.web.shell import ShellController
 from corriere.web.sim_phones import SimulatedPhonesController
+from corriere.web.templating import CSRF_COOKIE, template_engine
 
 HERE = Path(__file__).parent
 
@@ -25,23 +38,50 @@ def create_app(
     *,
     scheduler: Scheduler | None = None,
     phones: SimulatedPhones | None = None,
+    session_store: Store | None = None,
+    catalogs: Catalogs | None = None,
+    route_handlers: Sequence[ControllerRouterHandler] = (),
+    debug: bool = False,
 ) -> Litestar:
-    handlers: list[object] = [
+    """The web app. `session_store` should be shared by all instances (a `RedisStore`); without
+    one, sessions live in this process's memory. `route_handlers` adds pages (and lets tests add
+    their own routes)."""
+    secure = settings.public_base_url.startswith("https")
+    handlers: list[ControllerRouterHandler] = [
         HomeController,
-        create_static_files_router(path="/static", directories=[HERE / "static"]),
+        ShellController,
+        create_static_files_router(path="/static", directories=[HERE / "static"], name="static"),
+        *route_handlers,
     ]
     if phones is not None:
         handlers.append(SimulatedPhonesController)
-    return Litestar(
-        route_handlers=handlers,  # type: ignore[arg-type]
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+    app = Litestar(
+        route_handlers=handlers,
+        template_config=TemplateConfig(instance=template_engine()),
         csrf_config=CSRFConfig(
             secret=settings.effective_secret_key(),
-            cookie_name="csrftoken",
+            cookie_name=CSRF_COOKIE,
             header_name="x-csrftoken",
             cookie_samesite="strict",
-            cookie_httponly=True,
+            cookie_httponly=True,  # the token reaches pages through <meta name="csrf-token">
+            cookie_secure=secure,
+            exclude_from_csrf_key=CSRF_EXEMPT_OPT,
         ),
-        state=State({"settings": settings, "scheduler": scheduler, "phones": phones}),
-        after_request=security_headers,
+        middleware=[session_config(secure=secure).middleware],
+        stores={SESSION_STORE: session_store or MemoryStore()},
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[security_headers(hsts=secure)],
+        state=State(
+            {
+                "settings": settings,
+                "scheduler": scheduler,
+                "phones": phones,
+                "catalogs": catalogs or Catalogs(),
+            }
+        ),
+        debug=debug,
     )
+    # Sections not built yet get the "coming soon" page; a real handler for a path wins.
+    if paths := placeholder_paths(set(app.route_handler_method_map)):
+        app.register(coming_soon_handler(paths))
+    return app

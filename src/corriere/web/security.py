@@ -1,18 +1,76 @@
-"""Security headers on every response: no inline scripts, no framing by other sites."""
+"""Security headers on every response, including errors and unrouted 404s.
+
+A `before_send` hook rather than `after_request`: the latter runs only for responses returned by a
+handler, not for the pages made by exception handlers.
+
+Per-route opt-ins, set with the route's `opt`:
+- `@get(..., opt={FRAME_ANCESTORS_OPT: "*"})`: the page may be framed by the listed origins
+  (CSP `frame-ancestors` value, e.g. `"*"` or `"https://shop.example"`); no `X-Frame-Options`.
+- `@post(..., opt={CSRF_EXEMPT_OPT: True})`: machine callbacks (payment/DLR webhooks) skip
+  the CSRF check; they must authenticate otherwise (signature, token).
+"""
 
 from __future__ import annotations
 
-from litestar import Response
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+FRAME_ANCESTORS_OPT = "frame_ancestors"
+CSRF_EXEMPT_OPT = "exclude_from_csrf"  # Litestar's CSRFConfig.exclude_from_csrf_key
+
+CSP_DIRECTIVES: dict[str, str] = {
+    "default-src": "'self'",
+    # No 'unsafe-inline' and no 'unsafe-eval': scripts are files under /static only.
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 
 
-def security_headers(response: Response[object]) -> Response[object]:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
+def content_security_policy(frame_ancestors: str | None = None) -> str:
+    directives = dict(CSP_DIRECTIVES)
+    if frame_ancestors:
+        directives["frame-ancestors"] = frame_ancestors
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def _route_opt(scope: Scope) -> dict[str, Any]:
+    handler = scope.get("route_handler")
+    opt = getattr(handler, "opt", None)
+    return opt if isinstance(opt, dict) else {}
+
+
+def security_headers(*, hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
+    """The hook for `Litestar(before_send=[...])`; `hsts` when the panel is served over https."""
+    default_csp = content_security_policy()
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        frame_ancestors = _route_opt(scope).get(FRAME_ANCESTORS_OPT)
+        if frame_ancestors:
+            csp = content_security_policy(str(frame_ancestors))
+        else:
+            csp = default_csp
+            if "x-frame-options" not in headers:
+                headers["X-Frame-Options"] = "DENY"
+        if "content-security-policy" not in headers:
+            headers["Content-Security-Policy"] = csp
+        if "x-content-type-options" not in headers:
+            headers["X-Content-Type-Options"] = "nosniff"
+        if "referrer-policy" not in headers:
+            headers["Referrer-Policy"] = "same-origin"
+        if hsts and "strict-transport-security" not in headers:
+            headers["Strict-Transport-Security"] = "max-age=31536000"
+
+    return add_headers

@@ -1,0 +1,213 @@
+"""The Jinja environment of the panel: i18n, formatting filters and the shell's globals.
+
+Filters and `_()` find the request in the template context (Litestar puts it there) or, inside
+macros imported without context, in a context variable that `render()` sets while it renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from litestar.connection import ASGIConnection
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.utils.scope.state import ScopeState
+
+from corriere.web import formatting
+from corriere.web.i18n import LOCALE_NAMES, RequestLocale, request_locale, safe_timezone
+from corriere.web.sessions import Flash, pop_flashes
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+CSRF_COOKIE = "csrftoken"
+
+Connection = ASGIConnection[Any, Any, Any, Any]
+
+_current_request: ContextVar[Connection | None] = ContextVar("corriere_web_request", default=None)
+
+
+@contextmanager
+def rendering_for(request: Connection) -> Iterator[None]:
+    """Make `request` visible to globals and filters called from macros while rendering."""
+    token = _current_request.set(request)
+    try:
+        yield
+    finally:
+        _current_request.reset(token)
+
+
+def request_from_context(ctx: Context) -> Connection | None:
+    request = ctx.get("request")
+    if isinstance(request, ASGIConnection):
+        return request
+    return _current_request.get()
+
+
+def _locale(ctx: Context) -> RequestLocale | None:
+    request = request_from_context(ctx)
+    return request_locale(request) if request is not None else None
+
+
+def _code(ctx: Context, override: str | None) -> str:
+    if override:
+        return override
+    current = _locale(ctx)
+    return current.code if current else "it"
+
+
+def _zone(ctx: Context, override: str | None) -> ZoneInfo:
+    if override:
+        return safe_timezone(override, "Europe/Rome")
+    current = _locale(ctx)
+    return current.timezone if current else safe_timezone(None, "Europe/Rome")
+
+
+# gettext family: newstyle (`_("Ciao %(nome)s", nome=x)`, autoescaped) thanks to Jinja's wrapper.
+@pass_context
+def _gettext(ctx: Context, message: str) -> str:
+    current = _locale(ctx)
+    return current.translations.gettext(message) if current else message
+
+
+@pass_context
+def _ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+    current = _locale(ctx)
+    if current:
+        return current.translations.ngettext(singular, plural, n)
+    return singular if n == 1 else plural
+
+
+@pass_context
+def _pgettext(ctx: Context, context: str, message: str) -> str:
+    current = _locale(ctx)
+    return str(current.translations.pgettext(context, message)) if current else message
+
+
+@pass_context
+def _npgettext(ctx: Context, context: str, singular: str, plural: str, n: int) -> str:
+    current = _locale(ctx)
+    if current:
+        return str(current.translations.npgettext(context, singular, plural, n))
+    return singular if n == 1 else plural
+
+
+# Formatting filters: `{{ 1234.5|money }}`, `{{ units|credits }}`, `{{ sent_at|datetime("short") }}`.
+@pass_context
+def _number_filter(
+    ctx: Context, value: Any, digits: int | None = None, locale: str | None = None
+) -> str:
+    return formatting.format_number(value, _code(ctx, locale), digits=digits)
+
+
+@pass_context
+def _money_filter(
+    ctx: Context, value: Any, currency: str = "EUR", locale: str | None = None
+) -> str:
+    return formatting.format_money(value, _code(ctx, locale), currency)
+
+
+@pass_context
+def _credits_filter(
+    ctx: Context, value: int | Decimal | str | None, locale: str | None = None
+) -> str:
+    return formatting.format_credits(value, _code(ctx, locale))
+
+
+@pass_context
+def _date_filter(
+    ctx: Context,
+    value: date | datetime | str | None,
+    style: str = "medium",
+    locale: str | None = None,
+    tz: str | None = None,
+) -> str:
+    return formatting.format_date(value, _code(ctx, locale), _zone(ctx, tz), style)
+
+
+@pass_context
+def _datetime_filter(
+    ctx: Context,
+    value: datetime | str | None,
+    style: str = "medium",
+    locale: str | None = None,
+    tz: str | None = None,
+) -> str:
+    return formatting.format_datetime(value, _code(ctx, locale), _zone(ctx, tz), style)
+
+
+@pass_context
+def _time_filter(
+    ctx: Context,
+    value: datetime | time | str | None,
+    style: str = "short",
+    locale: str | None = None,
+    tz: str | None = None,
+) -> str:
+    return formatting.format_time(value, _code(ctx, locale), _zone(ctx, tz), style)
+
+
+@pass_context
+def _csrf_token(ctx: Context) -> str:
+    """The request's CSRF token. Unrouted pages (404) run no CSRF middleware: the cookie then
+    still holds a valid token, so the layout's forms keep working there."""
+    request = request_from_context(ctx)
+    if request is None:
+        return ""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    if isinstance(token, str) and token:
+        return token
+    return request.cookies.get(CSRF_COOKIE, "")
+
+
+@pass_context
+def _get_flashes(ctx: Context) -> list[Flash]:
+    request = request_from_context(ctx)
+    return pop_flashes(request) if request is not None else []
+
+
+FILTERS: dict[str, Any] = {
+    "number": _number_filter,
+    "money": _money_filter,
+    "credits": _credits_filter,
+    "date": _date_filter,
+    "datetime": _datetime_filter,
+    "time": _time_filter,
+}
+
+
+def build_environment(directory: Path = TEMPLATES_DIR) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(directory),
+        autoescape=select_autoescape(("html", "xml")),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # Whitespace inside {% trans %} is collapsed, so msgids do not depend on indentation
+    # (babel.cfg extracts with the same `trimmed` option).
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext,
+        ngettext=_ngettext,
+        pgettext=_pgettext,
+        npgettext=_npgettext,
+        newstyle=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def template_engine(directory: Path = TEMPLATES_DIR) -> JinjaTemplateEngine:
+    engine = JinjaTemplateEngine.from_environment(build_environment(directory))
+    # After the engine's own registration, so ours (with the cookie fallback) wins.
+    engine.engine.globals["csrf_token"] = _csrf_token
+    engine.engine.globals["get_flashes"] = _get_flashes
+    engine.engine.globals["locale_names"] = LOCALE_NAMES
+    return engine
