@@ -21,6 +21,7 @@ from litestar.types import ControllerRouterHandler
 
 from corriere.platform.ports import Scheduler, SimulatedPhones
 from corriere.platform.settings import Settings
+from corriere.web.auth import LoginRequired, login_required_handler
 from corriere.web.errors import EXCEPTION_HANDLERS
 from corriere.web.i18n import Catalogs
 from corriere.web.pages import HomeController, coming_soon_handler, placeholder_paths
@@ -69,7 +70,7 @@ def create_app(
         ),
         middleware=[session_config(secure=secure).middleware],
         stores={SESSION_STORE: session_store or MemoryStore()},
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required_handler},
         before_send=[security_headers(hsts=secure)],
         state=State(
             {

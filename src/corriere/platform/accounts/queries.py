@@ -102,3 +102,52 @@ async def ledger_sum(account_id: int) -> int:
         "SELECT COALESCE(SUM(amount), 0) FROM ledger_entry WHERE account = $1", account_id
     )
     return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountProfile:
+    """An account as its owner sees it in the panel."""
+
+    id: int
+    username: str
+    email: str
+    mobile: str
+    first_name: str
+    last_name: str
+    balance_units: int
+    api_id: str
+    default_prefix: str
+    locale: str
+    timezone: str
+    status: str
+    created_at: datetime
+    activated_at: datetime | None
+    last_login_at: datetime | None
+
+
+async def account_profile_get(account_id: int) -> AccountProfile | None:
+    row = await database().fetchrow(
+        "SELECT id, username, email, mobile, first_name, last_name, balance, api_id,"
+        " default_prefix, locale, timezone, status, created_at, activated_at, last_login_at"
+        " FROM account WHERE id = $1 AND is_system = false",
+        account_id,
+    )
+    if row is None:
+        return None
+    return AccountProfile(
+        id=int(row["id"]),
+        username=row["username"],
+        email=row["email"],
+        mobile=row["mobile"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        balance_units=int(row["balance"]),
+        api_id=row["api_id"],
+        default_prefix=row["default_prefix"],
+        locale=row["locale"],
+        timezone=row["timezone"],
+        status=row["status"],
+        created_at=as_utc(row["created_at"]),
+        activated_at=as_utc(row["activated_at"]) if row["activated_at"] else None,
+        last_login_at=as_utc(row["last_login_at"]) if row["last_login_at"] else None,
+    )
