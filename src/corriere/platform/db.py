@@ -7,6 +7,7 @@ order of magnitude slower on the pipeline's hot path.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -122,6 +123,10 @@ class Database:
         else:
             raise ConfigurationError(f"unsupported database URL: {url!r}")
         self._started = False
+        # SQLite: reads reuse a few open connections (opening one costs a thread and a file
+        # open, more than most panel queries themselves).
+        self._readers: list[Any] = []
+        self._reader_slots = asyncio.Semaphore(8)
 
     async def start(self, *, pool_size: int = 10) -> None:
         if self._started:
@@ -139,6 +144,9 @@ class Database:
         self._started = True
 
     async def close(self) -> None:
+        readers, self._readers = self._readers, []
+        for connection in readers:
+            await connection.close()
         if self._started and self.kind == "postgres":
             engine: Any = self.engine
             await engine.close_connection_pool()
@@ -159,25 +167,52 @@ class Database:
                 yield Tx(self.kind, tx.connection)
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Tx]:
-        """A read-only connection (a deferred transaction on SQLite: a consistent snapshot)."""
+    async def reading(self, *, snapshot: bool = True) -> AsyncIterator[Tx]:
+        """A read-only connection: a consistent snapshot across its statements (`snapshot=False`
+        for a single statement, which SQLite runs in a snapshot of its own anyway)."""
         if self.kind == "sqlite":
-            async with self.engine.transaction(transaction_type=TransactionType.deferred) as tx:
-                yield Tx(self.kind, tx.connection)
+            if self.engine.current_transaction.get() is not None:
+                # Inside a write transaction: read through it, it sees its own changes.
+                async with self.engine.transaction() as tx:
+                    yield Tx(self.kind, tx.connection)
+                return
+            async with self._reader_slots:
+                engine: Any = self.engine
+                connection = self._readers.pop() if self._readers else await engine.get_connection()
+                try:
+                    if snapshot:
+                        await connection.execute("BEGIN DEFERRED")
+                    try:
+                        yield Tx(self.kind, connection)
+                    finally:
+                        if snapshot:
+                            await connection.execute("COMMIT")
+                except BaseException:
+                    await connection.close()
+                    raise
+                self._readers.append(connection)
+        elif not snapshot and self.engine.current_transaction.get() is None:
+            pool = getattr(self.engine, "pool", None)
+            if pool is None:
+                async with self.engine.transaction() as tx:
+                    yield Tx(self.kind, tx.connection)
+                return
+            async with pool.acquire() as connection:
+                yield Tx(self.kind, connection)
         else:
             async with self.engine.transaction() as tx:
                 yield Tx(self.kind, tx.connection)
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
-        async with self.reading() as tx:
+        async with self.reading(snapshot=False) as tx:
             return await tx.fetch(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        async with self.reading() as tx:
+        async with self.reading(snapshot=False) as tx:
             return await tx.fetchval(sql, *args)
 
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
-        async with self.reading() as tx:
+        async with self.reading(snapshot=False) as tx:
             return await tx.fetchrow(sql, *args)
 
 

@@ -21,9 +21,13 @@ from litestar.types import ControllerRouterHandler
 
 from corriere.platform.ports import Scheduler, SimulatedPhones
 from corriere.platform.settings import Settings
+from corriere.web.access import AccessController
+from corriere.web.account_pages import AccountController
 from corriere.web.auth import LoginRequired, login_required_handler
+from corriere.web.bacheca import BachecaController
 from corriere.web.errors import EXCEPTION_HANDLERS
 from corriere.web.i18n import Catalogs
+from corriere.web.outbox_page import OutboxController
 from corriere.web.pages import HomeController, coming_soon_handler, placeholder_paths
 from corriere.web.security import CSRF_EXEMPT_OPT, security_headers
 from corriere.web.sessions import SESSION_STORE, session_config
@@ -51,11 +55,17 @@ def create_app(
     handlers: list[ControllerRouterHandler] = [
         HomeController,
         ShellController,
+        AccessController,
+        AccountController,
+        BachecaController,
         create_static_files_router(path="/static", directories=[HERE / "static"], name="static"),
         *route_handlers,
     ]
     if phones is not None:
         handlers.append(SimulatedPhonesController)
+    if settings.uses_simulator:
+        # Demo only: every account's mail (reset links included) for anyone to read.
+        handlers.append(OutboxController)
     app = Litestar(
         route_handlers=handlers,
         template_config=TemplateConfig(instance=template_engine()),

@@ -32,7 +32,21 @@ class LoginRequired(HTTPException):
     status_code = 401
 
 
+_STATE_KEY = "corriere.account"
+
+
 async def signed_in(request: AnyRequest) -> SessionAccount | None:
+    """The request's account (looked up once per request)."""
+    state = request.scope.setdefault("state", {})
+    if _STATE_KEY in state:
+        cached: SessionAccount | None = state[_STATE_KEY]
+        return cached
+    account = await _lookup(request)
+    state[_STATE_KEY] = account
+    return account
+
+
+async def _lookup(request: AnyRequest) -> SessionAccount | None:
     session = session_of(request)
     account_id, epoch = session.get(ACCOUNT_ID_KEY), session.get(EPOCH_KEY)
     if not isinstance(account_id, int) or not isinstance(epoch, int):
@@ -52,6 +66,8 @@ async def require_account(request: AnyRequest) -> SessionAccount:
 
 
 def login_required_handler(request: AnyRequest, exc: LoginRequired) -> Response[Any]:
+    if request.method != "GET":
+        return redirect(request, "/accesso")  # a form cannot be replayed after signing in
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return redirect(request, f"/accesso?next={quote(target, safe='/')}")
 

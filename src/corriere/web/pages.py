@@ -9,7 +9,9 @@ from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.handlers import HTTPRouteHandler
 
+from corriere.platform.accounts.queries import AccountProfile
 from corriere.platform.messaging.sms_types import RULES
+from corriere.web.auth import signed_in
 from corriere.web.rendering import render
 from corriere.web.sections import PLACEHOLDERS, SECTIONS, section_for_path
 
@@ -21,6 +23,9 @@ class HomeController(Controller):
 
     @get("/", name="home")
     async def home(self, request: AnyRequest) -> Response[str]:
+        account = await signed_in(request)
+        if account is not None:
+            return _panel(request, account.profile)
         types = [
             {
                 "code": t.value,
@@ -37,6 +42,22 @@ class HomeController(Controller):
             "home.html",
             {"types": types, "cards": [s for s in SECTIONS if s.path != "/"]},
         )
+
+
+def _panel(request: AnyRequest, profile: AccountProfile) -> Response[str]:
+    """PANNELLO: username, balance (no expiry), what each SMS type costs and how many the balance
+    still pays for, the API id."""
+    types = [
+        {
+            "code": t.value,
+            "label": r.label,
+            "price_units": r.price_units,
+            "max_parts": r.max_parts,
+            "sendable": profile.balance_units // r.price_units,
+        }
+        for t, r in RULES.items()
+    ]
+    return render(request, "pannello.html", {"profile": profile, "types": types})
 
 
 async def _coming_soon(request: AnyRequest) -> Response[str]:

@@ -6,6 +6,7 @@ the load balancer can serve any request.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -29,6 +30,9 @@ LOCALE_KEY = "locale"
 TIMEZONE_KEY = "timezone"
 
 _RENEW_STATE_KEY = "corriere.renew_session"
+_LOADED_STATE_KEY = "corriere.loaded_session"
+_TOUCHED_KEY = "_touched"
+_TOUCH_EVERY_S = 300
 _NEW_ID_STATE_KEY = "corriere.new_session_id"
 
 FlashLevel = Literal["info", "success", "warning", "error"]
@@ -39,8 +43,17 @@ class _RenewingBackend(ServerSideSessionBackend):
 
     - an empty session is not stored: Litestar would write `{}` to the store (and set a cookie)
       for every cookie-less request, so each anonymous visitor or bot hit would add a key;
-    - `renew_session()`: a fresh id at login/logout (no session fixation).
+    - `renew_session()`: a fresh id at login/logout (no session fixation);
+    - an unchanged session is written back (extending its life) at most every few minutes, not
+      on every request: a page view then costs one Redis read, not a read and a write.
     """
+
+    async def load_from_connection(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope.setdefault("state", {})[_LOADED_STATE_KEY] = dict(data)
+        return data
 
     async def store_in_message(
         self,
@@ -54,6 +67,12 @@ class _RenewingBackend(ServerSideSessionBackend):
                 await super().store_in_message(Empty, message, connection)
             return
         state = connection.scope.setdefault("state", {})
+        now = int(time.time())
+        if not state.get(_RENEW_STATE_KEY) and isinstance(scope_session, dict):
+            loaded = state.get(_LOADED_STATE_KEY)
+            if loaded == scope_session and now - int(loaded.get(_TOUCHED_KEY, 0)) < _TOUCH_EVERY_S:
+                return
+            scope_session[_TOUCHED_KEY] = now
         if state.pop(_RENEW_STATE_KEY, False):
             old_id = connection.cookies.get(self.config.key)
             if old_id:

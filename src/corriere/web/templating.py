@@ -189,6 +189,8 @@ def build_environment(directory: Path = TEMPLATES_DIR) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code: no stat() of every template on every render.
+        auto_reload=False,
     )
     # Whitespace inside {% trans %} is collapsed, so msgids do not depend on indentation
     # (babel.cfg extracts with the same `trimmed` option).

@@ -125,13 +125,20 @@ class AccountProfile:
     last_login_at: datetime | None
 
 
-async def account_profile_get(account_id: int) -> AccountProfile | None:
-    row = await database().fetchrow(
+async def account_profile_get(
+    account_id: int, *, session_epoch: int | None = None
+) -> AccountProfile | None:
+    """The account's profile; with `session_epoch`, only if the account's epoch still matches."""
+    sql = (
         "SELECT id, username, email, mobile, first_name, last_name, balance, api_id,"
         " default_prefix, locale, timezone, status, created_at, activated_at, last_login_at"
-        " FROM account WHERE id = $1 AND is_system = false",
-        account_id,
+        " FROM account WHERE id = $1 AND is_system = false"
     )
+    args: list[Any] = [account_id]
+    if session_epoch is not None:
+        sql += " AND session_epoch = $2"
+        args.append(session_epoch)
+    row = await database().fetchrow(sql, *args)
     if row is None:
         return None
     return AccountProfile(

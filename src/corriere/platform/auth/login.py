@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from corriere.platform.accounts.queries import AccountProfile, account_profile_get
 from corriere.platform.clock import as_utc, utcnow
 from corriere.platform.db import database
 from corriere.platform.errors import (
@@ -100,19 +101,16 @@ class SessionAccount:
     username: str
     locale: str
     timezone: str
+    profile: AccountProfile
 
 
 async def session_account(account_id: int, session_epoch: int) -> SessionAccount | None:
-    """The signed-in account if the session is still valid (active, password unchanged)."""
-    row = await database().fetchrow(
-        "SELECT username, locale, timezone FROM account WHERE id = $1 AND status = 'active'"
-        " AND session_epoch = $2 AND is_system = false",
-        account_id,
-        session_epoch,
-    )
-    if row is None:
+    """The signed-in account if the session is still valid (active, password unchanged), with
+    its profile: one query serves both the check and the page."""
+    profile = await account_profile_get(account_id, session_epoch=session_epoch)
+    if profile is None or profile.status != "active":
         return None
-    return SessionAccount(account_id, row["username"], row["locale"], row["timezone"])
+    return SessionAccount(account_id, profile.username, profile.locale, profile.timezone, profile)
 
 
 @dataclass(frozen=True, slots=True)

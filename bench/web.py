@@ -1,0 +1,232 @@
+"""Benchmark: the panel's home page and ledger history under 50 concurrent signed-in sessions.
+
+    python bench/web.py --db sqlite
+    python bench/web.py --db postgres --pg-url postgresql://postgres@127.0.0.1/postgres
+
+One `corriere web` process (granian, one worker) on a prepared database: 50 accounts with a
+ledger of 60 entries each, each signed in through the real login form. `wrk` (Debian package
+`wrk`) then loads each page for `--seconds` with 50 connections, every request carrying one of the
+50 session cookies in turn. The last line is one JSON object with requests/s and p50/p99 (ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from corriere.gateway.embedded_redis import ensure_embedded_redis, stop_embedded_redis
+from corriere.platform.accounts.services import account_create
+from corriere.platform.db import Database, use
+from corriere.platform.migrate import migrate
+
+SESSIONS = 50
+LEDGER_ROWS = 60
+PASSWORD = "Bench-Password-2026"
+LUA = """
+local cookies = {}
+local i = 0
+init = function(args)
+  for line in io.lines(args[1]) do table.insert(cookies, line) end
+end
+request = function()
+  i = i + 1
+  return wrk.format("GET", nil, {["Cookie"] = cookies[(i % #cookies) + 1]})
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def prepare(url: str) -> list[str]:
+    db = Database(url)
+    await db.start()
+    await migrate(db)
+    use(db)
+    usernames = []
+    for i in range(SESSIONS):
+        created = await account_create(
+            username=f"bench{i:02d}",
+            email=f"bench{i:02d}@example.com",
+            mobile=f"+39333{i:07d}",
+            password=PASSWORD,
+            trial_credits="1000",
+        )
+        usernames.append(created.username)
+        now = datetime.now(UTC)
+        async with db.transaction() as tx:
+            await tx.insert_many(
+                "ledger_entry",
+                ("account", "kind", "amount", "balance_after", "reason", "created_at"),
+                [
+                    (
+                        created.id,
+                        "campaign_debit",
+                        -10_000,
+                        10_000_000,
+                        f"Invio PRO a {n} destinatari",
+                        now,
+                    )
+                    for n in range(LEDGER_ROWS - 1)
+                ],
+            )
+    await db.close()
+    return usernames
+
+
+async def sign_in(base: str, usernames: list[str]) -> list[str]:
+    cookies = []
+    for username in usernames:
+        async with httpx.AsyncClient(base_url=base) as client:
+            page = await client.get("/accesso")
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+            assert token, "no CSRF token on the login page"
+            done = await client.post(
+                "/accesso",
+                data={
+                    "username": username,
+                    "password": PASSWORD,
+                    "next": "/",
+                    "_csrf_token": token.group(1),
+                },
+            )
+            assert done.status_code == 303, f"sign-in failed for {username}: {done.status_code}"
+            cookies.append("; ".join(f"{k}={v}" for k, v in client.cookies.items()))
+    return cookies
+
+
+def wrk(url: str, cookie_file: Path, script: Path, seconds: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{SESSIONS}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(cookie_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert match, out
+        value, unit = float(match.group(1)), match.group(2)
+        return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 2)
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    assert rps, out
+    return {
+        "rps": round(float(rps.group(1))),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1/postgres")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian")
+    opts = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    home = Path(tempfile.mkdtemp(prefix="corriere-webbench-"))
+    if opts.db == "postgres":
+        name = f"corriere_webbench_{os.getpid()}"
+
+        async def create() -> None:
+            conn = await asyncpg.connect(opts.pg_url)
+            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.close()
+
+        asyncio.run(create())
+        url = opts.pg_url.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        url = f"sqlite:///{home / 'bench.sqlite'}"
+    sock = home / "redis" / "redis.sock"
+    redis_url = ensure_embedded_redis(sock)
+    usernames = asyncio.run(prepare(url))
+    port = free_port()
+    env = dict(
+        os.environ,
+        CORRIERE_HOME=str(home),
+        CORRIERE_DATABASE_URL=url,
+        CORRIERE_REDIS_URL=redis_url,
+        CORRIERE_LOG_LEVEL="WARNING",
+        CORRIERE_SMPP_ROUTES="smpp://bench:pw@127.0.0.1:9/?name=sim",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "corriere", "web", "--port", str(port), "--server", opts.server],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + "/accesso", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        cookies = asyncio.run(sign_in(base, usernames))
+        cookie_file, script = home / "cookies.txt", home / "rotate.lua"
+        cookie_file.write_text("\n".join(cookies) + "\n")
+        script.write_text(LUA)
+        wrk(base + "/", cookie_file, script, 3)  # warm-up
+        home_page = wrk(base + "/", cookie_file, script, opts.seconds)
+        history = wrk(base + "/bacheca/storico", cookie_file, script, opts.seconds)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        stop_embedded_redis(sock)
+    result = {
+        "db": opts.db,
+        "server": f"{opts.server}, 1 worker",
+        "sessions": SESSIONS,
+        "home": home_page,
+        "history": history,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load": f"wrk -t2 -c{SESSIONS} -d{opts.seconds}s, cookies rotated per request",
+    }
+    print(f"home: {home_page}\nhistory: {history}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
