@@ -144,8 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("web", help="the web server: panel, public pages, APIs")
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
-    p.add_argument("--server", choices=["granian", "uvicorn"], default="granian",
-                   help="the ASGI server (default granian)")
+    p.add_argument(
+        "--server",
+        choices=["granian", "uvicorn"],
+        default="granian",
+        help="the ASGI server (default granian)",
+    )
     p.set_defaults(func=cmd_web)
 
     p = sub.add_parser("worker", help="the SAQ worker of the default queue (dispatch, cron)")

@@ -70,7 +70,10 @@ def serve(
         import uvicorn
 
         config = uvicorn.Config(
-            build_app(settings, redis_url), host=host, port=port, log_level="warning",
+            build_app(settings, redis_url),
+            host=host,
+            port=port,
+            log_level="warning",
             access_log=False,
         )
         asyncio.run(uvicorn.Server(config).serve())
