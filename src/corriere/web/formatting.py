@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
+from functools import lru_cache
 
-from babel import dates, numbers
+from babel import Locale, dates, numbers
 
 from corriere.platform.clock import as_utc
 from corriere.platform.money import to_credits
@@ -19,10 +20,31 @@ Number = int | float | Decimal
 DateStyle = str  # Babel's "short" | "medium" | "long" | "full" or a CLDR pattern
 
 
+@lru_cache(maxsize=32)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@lru_cache(maxsize=32)
+def _separators(code: str) -> tuple[str, str]:
+    """(decimal, group) of the locale's Latin digits, looked up once."""
+    return numbers.get_decimal_symbol(code), numbers.get_group_symbol(code)
+
+
+def _grouped(value: Decimal | int, decimals: int, code: str) -> str:
+    """Python's own grouping, with the locale's symbols: pages show hundreds of amounts, and
+    Babel's general formatter costs ten times as much for these fixed shapes."""
+    decimal_sign, group = _separators(code)
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", decimal_sign).replace("\0", group)
+
+
 def format_number(value: Number | None, locale: str, *, digits: int | None = None) -> str:
     """1234.5 → "1.234,5" (it) / "1,234.5" (en); `digits` fixes the decimals."""
     if value is None:
         return ""
+    if digits is None and isinstance(value, int) and not isinstance(value, bool):
+        return _grouped(value, 0, locale)
     if digits is None:
         return numbers.format_decimal(value, locale=locale)
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
@@ -44,7 +66,24 @@ def format_credits(value: int | Decimal | str | None, locale: str) -> str:
     if isinstance(value, bool):
         raise TypeError("credits must be units (int) or an amount (Decimal/str)")
     amount = to_credits(value) if isinstance(value, int) else Decimal(value)
-    return numbers.format_decimal(amount, format="#,##0.0000", locale=locale)
+    return _grouped(amount, 4, locale)
+
+
+_STYLES = ("short", "medium", "long")
+
+
+@lru_cache(maxsize=64)
+def _datetime_patterns(
+    code: str, style: str
+) -> tuple[str, dates.DateTimePattern, dates.DateTimePattern]:
+    """Babel's patterns for a style, parsed once (format_datetime looks them up on every call)."""
+    loc = _locale(code)
+    combine = str(loc.datetime_formats[style])
+    return (
+        combine,
+        dates.parse_pattern(loc.date_formats[style]),
+        dates.parse_pattern(loc.time_formats[style]),
+    )
 
 
 def _as_datetime(value: datetime | str) -> datetime:
@@ -60,7 +99,14 @@ def format_datetime(
     """A moment shown in the user's time zone: "1 giu 2025, 12:00:00" / "Jun 1, 2025, 12:00:00 PM"."""
     if value is None or value == "":
         return ""
-    return dates.format_datetime(_as_datetime(value), style, tzinfo=tz, locale=locale)
+    moment = _as_datetime(value).astimezone(tz)
+    if style not in _STYLES:
+        return dates.format_datetime(moment, style, tzinfo=tz, locale=_locale(locale))
+    combine, date_pattern, time_pattern = _datetime_patterns(locale, style)
+    loc = _locale(locale)
+    return combine.replace("{1}", date_pattern.apply(moment, loc)).replace(
+        "{0}", time_pattern.apply(moment, loc)
+    )
 
 
 def format_date(
