@@ -82,6 +82,8 @@ def up(settings: Settings, *, port: int | None = None) -> int:
     )
     if settings.uses_simulator:
         print(f"and see it arrive on the simulated phones: {base}/simulatore")
+        print(f"E-mail stays on this machine: read it at {base}/posta")
+    print(f"Sign in to the panel at {base}/accesso, or create an account at {base}/registrazione.")
     print("Press Ctrl-C to stop.\n", flush=True)
 
     stopping = False
