@@ -82,8 +82,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped: Playwright's sync API keeps an event loop running in this thread while it
+    is open, which the asyncio tests that follow could not share."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's `chromium` to run browser tests")
     from playwright.sync_api import sync_playwright
