@@ -81,20 +81,22 @@ async def ledger_list(account_id: int, *, limit: int = 100) -> list[LedgerRow]:
         account_id,
         limit,
     )
-    return [
-        LedgerRow(
-            id=int(r["id"]),
-            kind=r["kind"],
-            amount_units=int(r["amount"]),
-            balance_after_units=int(r["balance_after"]),
-            reason=r["reason"],
-            operator=r["operator_name"],
-            counterparty=r["counterparty_name"],
-            campaign_id=r["campaign_id"],
-            created_at=as_utc(r["created_at"]),
-        )
-        for r in rows
-    ]
+    return [ledger_row(r) for r in rows]
+
+
+def ledger_row(r: dict[str, Any]) -> LedgerRow:
+    """A ledger_entry row joined with its operator's and counterparty's usernames."""
+    return LedgerRow(
+        id=int(r["id"]),
+        kind=r["kind"],
+        amount_units=int(r["amount"]),
+        balance_after_units=int(r["balance_after"]),
+        reason=r["reason"],
+        operator=r["operator_name"],
+        counterparty=r["counterparty_name"],
+        campaign_id=r["campaign_id"],
+        created_at=as_utc(r["created_at"]),
+    )
 
 
 async def ledger_sum(account_id: int) -> int:

@@ -81,6 +81,43 @@ async def _send_code(
     return code, created.id
 
 
+async def _store_code(
+    tx: Tx,
+    *,
+    settings: Settings,
+    account_id: int,
+    code: str,
+    sends: int,
+    window: datetime,
+    now: datetime,
+) -> None:
+    """The account's one live code (hashed), replacing any earlier one."""
+    await tx.execute("DELETE FROM activation_code WHERE account = $1", account_id)
+    await tx.insert_many(
+        "activation_code",
+        (
+            "account",
+            "code_hash",
+            "attempts",
+            "sends",
+            "expires_at",
+            "last_sent_at",
+            "window_started_at",
+        ),
+        [
+            (
+                account_id,
+                password_hash(code),
+                0,
+                sends,
+                now + timedelta(minutes=settings.activation_code_minutes),
+                now,
+                window,
+            )
+        ],
+    )
+
+
 async def registration_start(
     *,
     settings: Settings,

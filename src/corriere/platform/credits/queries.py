@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from corriere.platform.accounts.queries import LedgerRow
-from corriere.platform.clock import as_utc
+from corriere.platform.accounts.queries import LedgerRow, ledger_row
 from corriere.platform.db import database
 
 TOP_UPS = ("trial", "purchase", "adjustment", "transfer_in", "refund")
@@ -59,20 +58,7 @@ async def ledger_page(
         *args,
     )
     return LedgerPage(
-        rows=[
-            LedgerRow(
-                id=int(r["id"]),
-                kind=r["kind"],
-                amount_units=int(r["amount"]),
-                balance_after_units=int(r["balance_after"]),
-                reason=r["reason"],
-                operator=r["operator_name"],
-                counterparty=r["counterparty_name"],
-                campaign_id=r["campaign_id"],
-                created_at=as_utc(r["created_at"]),
-            )
-            for r in rows
-        ],
+        rows=[ledger_row(r) for r in rows],
         total=total,
         page=page,
         per_page=per_page,
