@@ -7,9 +7,11 @@ no `if` in templates.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from babel import Locale, dates, numbers
 
@@ -86,6 +88,61 @@ def _datetime_patterns(
     )
 
 
+_NUMERIC_FIELDS: dict[str, Callable[[datetime], str]] = {
+    "d": lambda m: str(m.day),
+    "dd": lambda m: f"{m.day:02d}",
+    "M": lambda m: str(m.month),
+    "MM": lambda m: f"{m.month:02d}",
+    "yy": lambda m: f"{m.year % 100:02d}",
+    "y": lambda m: str(m.year),
+    "yyyy": lambda m: f"{m.year:04d}",
+    "H": lambda m: str(m.hour),
+    "HH": lambda m: f"{m.hour:02d}",
+    "h": lambda m: str(m.hour % 12 or 12),
+    "hh": lambda m: f"{m.hour % 12 or 12:02d}",
+    "mm": lambda m: f"{m.minute:02d}",
+    "ss": lambda m: f"{m.second:02d}",
+}
+
+
+def _day_period(moment: datetime, *, am: str, pm: str) -> str:
+    return am if moment.hour < 12 else pm
+
+
+@lru_cache(maxsize=64)
+def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | None:
+    """A plain-Python formatter for a style made only of numeric fields (tables show "short"
+    dates by the hundred); None where the pattern needs Babel (month names, zones…)."""
+    if style != "short":
+        return None
+    loc = _locale(code)
+    pieces: list[Callable[[datetime], str] | str] = []
+    combine = str(loc.datetime_formats[style])
+    for chunk in re.split(r"(\{[01]\})", combine):
+        if chunk in ("{0}", "{1}"):
+            pattern = (loc.time_formats if chunk == "{0}" else loc.date_formats)[style].pattern
+            for match in re.finditer(r"'([^']*)'|(([a-zA-Z])\3*)|([^a-zA-Z']+)", pattern):
+                literal, field, _, other = match.groups()
+                if field:
+                    if field == "a":
+                        periods = loc.day_periods["format"]["abbreviated"]
+                        am, pm = str(periods["am"]), str(periods["pm"])
+                        pieces.append(partial(_day_period, am=am, pm=pm))
+                    elif field in _NUMERIC_FIELDS:
+                        pieces.append(_NUMERIC_FIELDS[field])
+                    else:
+                        return None
+                else:
+                    pieces.append(literal if literal is not None else other)
+        else:
+            pieces.append(chunk)
+
+    def fmt(moment: datetime) -> str:
+        return "".join(p if isinstance(p, str) else p(moment) for p in pieces)
+
+    return fmt
+
+
 def _as_datetime(value: datetime | str) -> datetime:
     """Aware UTC datetime; naive values and ISO strings without offset are taken as UTC."""
     if isinstance(value, str):
@@ -100,6 +157,9 @@ def format_datetime(
     if value is None or value == "":
         return ""
     moment = _as_datetime(value).astimezone(tz)
+    numeric = _numeric_formatter(locale, style)
+    if numeric is not None:
+        return numeric(moment)
     if style not in _STYLES:
         return dates.format_datetime(moment, style, tzinfo=tz, locale=_locale(locale))
     combine, date_pattern, time_pattern = _datetime_patterns(locale, style)

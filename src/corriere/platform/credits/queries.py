@@ -47,16 +47,20 @@ async def ledger_page(
         where.append(f"l.created_at < ${len(args)}")
     clause = " AND ".join(where)
     db = database()
-    total = int(await db.fetchval(f"SELECT count(*) FROM ledger_entry l WHERE {clause}", *args))
     page = max(1, page)
+    # The total rides along with the page (a window count), saving a query per page view.
     rows = await db.fetch(
         "SELECT l.id, l.kind, l.amount, l.balance_after, l.reason, l.campaign_id, l.created_at,"
-        " o.username AS operator_name, c.username AS counterparty_name"
+        " o.username AS operator_name, c.username AS counterparty_name, count(*) OVER () AS total"
         " FROM ledger_entry l LEFT JOIN operator o ON o.id = l.operator"
         f" LEFT JOIN account c ON c.id = l.counterparty WHERE {clause}"
         f" ORDER BY l.id DESC LIMIT {int(per_page)} OFFSET {int((page - 1) * per_page)}",
         *args,
     )
+    if rows:
+        total = int(rows[0]["total"])
+    else:
+        total = int(await db.fetchval(f"SELECT count(*) FROM ledger_entry l WHERE {clause}", *args))
     return LedgerPage(
         rows=[ledger_row(r) for r in rows],
         total=total,
