@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -150,6 +151,20 @@ def wrk(url: str, cookie_file: Path, script: Path, seconds: int) -> dict[str, fl
     }
 
 
+def _kill_leftovers(marker: str) -> None:
+    """granian's worker can outlive the server process: end every process of this run."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "corriere web" in cmdline and marker in cmdline:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(proc.name), signal.SIGKILL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -209,11 +224,16 @@ def main() -> None:
         home_page = wrk(base + "/", cookie_file, script, opts.seconds)
         history = wrk(base + "/bacheca/storico", cookie_file, script, opts.seconds)
     finally:
-        server.send_signal(signal.SIGTERM)
+        group = server.pid  # the session leader's pid names the group
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
         try:
             server.wait(15)
         except subprocess.TimeoutExpired:
-            server.kill()
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        _kill_leftovers(f"--port {port} ")
         stop_embedded_redis(sock)
     result = {
         "db": opts.db,
