@@ -352,29 +352,14 @@ async def registration_resend(
             locale=account["locale"],
             now=now,
         )
-        await tx.execute("DELETE FROM activation_code WHERE account = $1", account_id)
-        await tx.insert_many(
-            "activation_code",
-            (
-                "account",
-                "code_hash",
-                "attempts",
-                "sends",
-                "expires_at",
-                "last_sent_at",
-                "window_started_at",
-            ),
-            [
-                (
-                    account_id,
-                    password_hash(code),
-                    0,
-                    sends + 1,
-                    now + timedelta(minutes=settings.activation_code_minutes),
-                    now,
-                    window,
-                )
-            ],
+        await _store_code(
+            tx,
+            settings=settings,
+            account_id=account_id,
+            code=code,
+            sends=sends + 1,
+            window=window,
+            now=now,
         )
         if operator_id is not None:
             await audit_record(
