@@ -193,28 +193,8 @@ async def registration_start(
         code, campaign_id = await _send_code(
             tx, settings=settings, account_id=account_id, mobile=mobile_e164, locale=locale, now=now
         )
-        await tx.insert_many(
-            "activation_code",
-            (
-                "account",
-                "code_hash",
-                "attempts",
-                "sends",
-                "expires_at",
-                "last_sent_at",
-                "window_started_at",
-            ),
-            [
-                (
-                    account_id,
-                    password_hash(code),
-                    0,
-                    1,
-                    now + timedelta(minutes=settings.activation_code_minutes),
-                    now,
-                    now,
-                )
-            ],
+        await _store_code(
+            tx, settings=settings, account_id=account_id, code=code, sends=1, window=now, now=now
         )
     return RegistrationStarted(account_id, username, mobile_e164, campaign_id)
 
