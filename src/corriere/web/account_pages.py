@@ -14,11 +14,10 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
 from litestar.params import Body
 
 from corriere.platform.accounts.profile import account_password_change, account_profile_update
-from corriere.platform.accounts.queries import AccountProfile, account_profile_get
+from corriere.platform.accounts.queries import AccountProfile
 from corriere.platform.auth.app_passwords import (
     AppPasswordRow,
     app_password_create,
@@ -138,13 +137,6 @@ def _profile_form(profile: AccountProfile) -> dict[str, str]:
     return {name: str(getattr(profile, name)) for name in PROFILE_FIELDS}
 
 
-async def _profile(account: SessionAccount) -> AccountProfile:
-    profile = await account_profile_get(account.account_id)
-    if profile is None:  # the guard has just seen it: only a race with a deletion gets here
-        raise NotFoundException()
-    return profile
-
-
 async def _page(
     request: AnyRequest,
     account: SessionAccount,
@@ -154,8 +146,9 @@ async def _page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Response[str]:
-    """The account page, with whatever form state `context` overrides."""
-    profile = await _profile(account)
+    """The account page, with whatever form state `context` overrides (the account comes from
+    the session check, which loaded it in the same query)."""
+    profile = account.profile
     values: dict[str, Any] = {
         "profile": profile,
         "form": _profile_form(profile),

@@ -16,10 +16,9 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
 from litestar.params import Body
 
-from corriere.platform.accounts.queries import AccountProfile, LedgerRow, account_profile_get
+from corriere.platform.accounts.queries import LedgerRow
 from corriere.platform.auth.login import SessionAccount
 from corriere.platform.credits.alerts import credit_alert_get, credit_alert_update
 from corriere.platform.credits.queries import TOP_UPS, ledger_page
@@ -81,13 +80,6 @@ def sms_types(balance_units: int) -> list[dict[str, Any]]:
     ]
 
 
-async def _profile(account: SessionAccount) -> AccountProfile:
-    profile = await account_profile_get(account.account_id)
-    if profile is None:
-        raise NotFoundException()
-    return profile
-
-
 def _transfer_errors(request: AnyRequest, exc: CorriereError, balance_units: int) -> dict[str, str]:
     if isinstance(exc, InsufficientCreditError):
         # The platform's message carries the balance in its own notation: say it in the user's.
@@ -105,7 +97,7 @@ async def _page(
     status_code: int = 200,
     **context: Any,
 ) -> Response[str]:
-    profile = await _profile(account)
+    profile = account.profile
     alert = await credit_alert_get(account.account_id)
     values: dict[str, Any] = {
         "profile": profile,
@@ -217,7 +209,7 @@ class BachecaController(Controller):
                 amount=form["amount"],
             )
         except CorriereError as exc:
-            profile = await _profile(account)
+            profile = account.profile
             return await _page(
                 request,
                 account,
@@ -226,7 +218,7 @@ class BachecaController(Controller):
                 block="transfer",
                 status_code=422,
             )
-        profile = await _profile(account)
+        profile = account.profile
         return render(
             request,
             "bacheca/transfer_confirm.html",
@@ -256,7 +248,7 @@ class BachecaController(Controller):
                 amount=form["amount"],
             )
         except CorriereError as exc:
-            profile = await _profile(account)
+            profile = account.profile
             return await _page(
                 request,
                 account,
