@@ -142,3 +142,37 @@ def test_catalog_covers_every_string(locale: str) -> None:
     assert len(source) > 50
     assert sorted(source - set(translated)) == [], "untranslated"
     assert sorted(set(translated) - source) == [], "stale (no longer in the source)"
+
+
+def test_inlined_labels_render_as_the_gettext_calls_did(tmp_path: Path) -> None:
+    """Templates of a language get their static labels inlined at load time: the page must
+    read exactly as with the calls (percent signs, quotes and markup in translations)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    from corriere.web.templating import build_environment
+
+    catalog = Catalog(locale="en")
+    catalog.add("Ciao", "Hello")
+    catalog.add("Sconto del 10%%", "10%% off")
+    catalog.add("L'utente", "The <b>user</b>'s")
+    catalog.add("Graffe", "{{ not jinja }}")
+    buffer = __import__("io").BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    translations = Translations(fp=buffer)
+    (tmp_path / "page.html").write_text(
+        '<p>{{ _("Ciao") }}</p><p>{{ _("Sconto del 10%%") }}</p>'
+        "<p title=\"{{ _('L\\'utente') if false else _('Graffe') }}\">{{ _(\"L'utente\") }}</p>"
+        '<p>{{ _("Graffe") }}</p><p>{{ _("Non tradotto") }}</p>'
+    )
+    inlined = build_environment(tmp_path, translations)
+    called = build_environment(tmp_path)
+    # Outside a request the calls left in either template translate with the catalog directly.
+    for env in (inlined, called):
+        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    source = inlined.loader.get_source(inlined, "page.html")[0]  # type: ignore[union-attr]
+    assert '_("Ciao")' not in source and "Hello" in source
+    assert '_("Graffe")' in source  # kept as a call: its translation looks like Jinja
+    assert inlined.get_template("page.html").render() == called.get_template("page.html").render()

@@ -10,20 +10,36 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.table import Table
 
 from corriere.platform.errors import ConfigurationError
 
 Kind = Literal["sqlite", "postgres"]
+
+
+def _integer_out(value: bytes) -> int:
+    """Piccolo reads every INTEGER column back through `int(Decimal(text))` (for the odd float
+    stored there); `int(bytes)` does the same for real integers at a fraction of the cost."""
+    try:
+        return int(value)
+    except ValueError:
+        return int(Decimal(value.decode()))
+
+
+# Replaces piccolo's converter (registered when piccolo.engine.sqlite was imported above).
+sqlite3.register_converter("INTEGER", _integer_out)
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 _COPY_THRESHOLD = 64  # below this, COPY's set-up costs more than plain INSERTs
 
@@ -129,6 +145,9 @@ class Database:
         # open, more than most panel queries themselves).
         self._readers: list[Any] = []
         self._reader_slots = asyncio.Semaphore(8)
+        # SQLite: one plain connection per thread for `lookup()` (see there).
+        self._inline = threading.local()
+        self._inline_all: list[sqlite3.Connection] = []
 
     async def start(self, *, pool_size: int = 10) -> None:
         if self._started:
@@ -146,6 +165,10 @@ class Database:
         self._started = True
 
     async def close(self) -> None:
+        inline, self._inline_all = self._inline_all, []
+        self._inline = threading.local()
+        for plain in inline:
+            plain.close()
         readers, self._readers = self._readers, []
         for connection in readers:
             await connection.close()
@@ -208,6 +231,39 @@ class Database:
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         async with self.reading(snapshot=False) as tx:
             return await tx.fetch(sql, *args)
+
+    async def lookup(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+        """`fetch()` for an indexed query that returns a page of rows or fewer (the session
+        check, a page of a list). On SQLite it runs right here in the event loop's thread: the
+        hop to aiosqlite's thread and back costs more than such a query. Anything that may scan
+        a table belongs in `fetch()`, whose thread lets the loop serve others meanwhile."""
+        if self.kind != "sqlite" or self.engine.current_transaction.get() is not None:
+            return await self.fetch(sql, *args)
+        connection = getattr(self._inline, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                str(self.path),
+                detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES,
+                isolation_level=None,
+                check_same_thread=False,  # only its own thread uses it; close() may not
+                timeout=0.05,  # WAL readers never wait for writers; a checkpoint may
+            )
+            connection.row_factory = dict_factory
+            self._inline.connection = connection
+            self._inline_all.append(connection)
+        try:
+            rows: list[dict[str, Any]] = connection.execute(
+                _PLACEHOLDER.sub(r"?\1", sql), args
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            return await self.fetch(sql, *args)  # rare: wait in a thread, not in the loop
+        return rows
+
+    async def lookup_row(self, sql: str, *args: Any) -> dict[str, Any] | None:
+        rows = await self.lookup(sql, *args)
+        return rows[0] if rows else None
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         async with self.reading(snapshot=False) as tx:

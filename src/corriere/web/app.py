@@ -33,7 +33,7 @@ from corriere.web.security import CSRF_EXEMPT_OPT, security_headers
 from corriere.web.sessions import SESSION_STORE, session_config
 from corriere.web.shell import ShellController
 from corriere.web.sim_phones import SimulatedPhonesController
-from corriere.web.templating import CSRF_COOKIE, template_engine
+from corriere.web.templating import CSRF_COOKIE, LocalizedTemplates, template_engine
 
 HERE = Path(__file__).parent
 
@@ -52,6 +52,7 @@ def create_app(
     one, sessions live in this process's memory. `route_handlers` adds pages (and lets tests add
     their own routes)."""
     secure = settings.public_base_url.startswith("https")
+    catalogs = catalogs or Catalogs()
     handlers: list[ControllerRouterHandler] = [
         HomeController,
         ShellController,
@@ -87,7 +88,8 @@ def create_app(
                 "settings": settings,
                 "scheduler": scheduler,
                 "phones": phones,
-                "catalogs": catalogs or Catalogs(),
+                "catalogs": catalogs,
+                "templates": LocalizedTemplates(catalogs),
             }
         ),
         debug=debug,

@@ -127,7 +127,20 @@ def _history_url(**params: Any) -> str:
     return f"/bacheca/storico?{query}" if query else "/bacheca/storico"
 
 
-def _history_rows(rows: list[LedgerRow], _: Any, locale: str, zone: Any) -> list[dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class HistoryCells:
+    """One row of the history table, formatted. An object, not a dict: Jinja reads `row.when`
+    as an attribute first, and a dict answers that with an exception before the item lookup."""
+
+    kind: str
+    when: str
+    label: str
+    details: str
+    amount: str
+    balance: str
+
+
+def _history_rows(rows: list[LedgerRow], _: Any, locale: str, zone: Any) -> list[HistoryCells]:
     """Every cell of the history table, formatted once here rather than by template filters."""
     cells = []
     for row in rows:
@@ -143,15 +156,15 @@ def _history_rows(rows: list[LedgerRow], _: Any, locale: str, zone: Any) -> list
             details = ""
         label = KIND_LABELS.get(row.kind)
         cells.append(
-            {
-                "kind": row.kind,
-                "when": formatting.format_datetime(row.created_at, locale, zone, "short"),
-                "label": _(label) if label else row.kind,
-                "details": details,
-                "amount": ("+" if row.amount_units > 0 else "")
+            HistoryCells(
+                kind=row.kind,
+                when=formatting.format_datetime(row.created_at, locale, zone, "short"),
+                label=_(label) if label else row.kind,
+                details=details,
+                amount=("+" if row.amount_units > 0 else "")
                 + formatting.format_credits(row.amount_units, locale),
-                "balance": formatting.format_credits(row.balance_after_units, locale),
-            }
+                balance=formatting.format_credits(row.balance_after_units, locale),
+            )
         )
     return cells
 

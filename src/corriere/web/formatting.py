@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from babel import Locale, dates, numbers
 
@@ -88,35 +88,34 @@ def _datetime_patterns(
     )
 
 
-_NUMERIC_FIELDS: dict[str, Callable[[datetime], str]] = {
-    "d": lambda m: str(m.day),
-    "dd": lambda m: f"{m.day:02d}",
-    "M": lambda m: str(m.month),
-    "MM": lambda m: f"{m.month:02d}",
-    "yy": lambda m: f"{m.year % 100:02d}",
-    "y": lambda m: str(m.year),
-    "yyyy": lambda m: f"{m.year:04d}",
-    "H": lambda m: str(m.hour),
-    "HH": lambda m: f"{m.hour:02d}",
-    "h": lambda m: str(m.hour % 12 or 12),
-    "hh": lambda m: f"{m.hour % 12 or 12:02d}",
-    "mm": lambda m: f"{m.minute:02d}",
-    "ss": lambda m: f"{m.second:02d}",
+# Numeric CLDR fields as `str.format` fields over (m = the moment, yy, h12).
+_NUMERIC_FIELDS: dict[str, str] = {
+    "d": "{m.day}",
+    "dd": "{m.day:02d}",
+    "M": "{m.month}",
+    "MM": "{m.month:02d}",
+    "yy": "{yy:02d}",
+    "y": "{m.year}",
+    "yyyy": "{m.year:04d}",
+    "H": "{m.hour}",
+    "HH": "{m.hour:02d}",
+    "h": "{h12}",
+    "hh": "{h12:02d}",
+    "mm": "{m.minute:02d}",
+    "ss": "{m.second:02d}",
+    "a": "{ap}",
 }
-
-
-def _day_period(moment: datetime, *, am: str, pm: str) -> str:
-    return am if moment.hour < 12 else pm
 
 
 @lru_cache(maxsize=64)
 def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | None:
     """A plain-Python formatter for a style made only of numeric fields (tables show "short"
-    dates by the hundred); None where the pattern needs Babel (month names, zones…)."""
+    dates by the hundred): the pattern becomes one `str.format` template. None where the
+    pattern needs Babel (month names, zones…)."""
     if style != "short":
         return None
     loc = _locale(code)
-    pieces: list[Callable[[datetime], str] | str] = []
+    template: list[str] = []
     combine = str(loc.datetime_formats[style])
     for chunk in re.split(r"(\{[01]\})", combine):
         if chunk in ("{0}", "{1}"):
@@ -124,21 +123,23 @@ def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | Non
             for match in re.finditer(r"'([^']*)'|(([a-zA-Z])\3*)|([^a-zA-Z']+)", pattern):
                 literal, field, _, other = match.groups()
                 if field:
-                    if field == "a":
-                        periods = loc.day_periods["format"]["abbreviated"]
-                        am, pm = str(periods["am"]), str(periods["pm"])
-                        pieces.append(partial(_day_period, am=am, pm=pm))
-                    elif field in _NUMERIC_FIELDS:
-                        pieces.append(_NUMERIC_FIELDS[field])
-                    else:
+                    if field not in _NUMERIC_FIELDS:
                         return None
+                    template.append(_NUMERIC_FIELDS[field])
                 else:
-                    pieces.append(literal if literal is not None else other)
+                    text = literal if literal is not None else other
+                    template.append(text.replace("{", "{{").replace("}", "}}"))
         else:
-            pieces.append(chunk)
+            template.append(chunk.replace("{", "{{").replace("}", "}}"))
+    periods = loc.day_periods["format"]["abbreviated"]
+    am, pm = str(periods["am"]), str(periods["pm"])
+    compiled = "".join(template)
 
     def fmt(moment: datetime) -> str:
-        return "".join(p if isinstance(p, str) else p(moment) for p in pieces)
+        hour = moment.hour
+        return compiled.format(
+            m=moment, yy=moment.year % 100, h12=hour % 12 or 12, ap=am if hour < 12 else pm
+        )
 
     return fmt
 

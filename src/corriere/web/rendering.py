@@ -27,7 +27,7 @@ from corriere.platform.settings import Settings
 from corriere.web.i18n import request_locale
 from corriere.web.sections import SECTIONS
 from corriere.web.sessions import current_user, peek_flashes
-from corriere.web.templating import rendering_for
+from corriere.web.templating import LocalizedTemplates, rendering_for
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -47,6 +47,10 @@ def is_htmx(request: AnyRequest) -> bool:
 
 
 def environment(request: AnyRequest) -> Environment:
+    """The templates in the request's language (`LocalizedTemplates`)."""
+    templates = request.app.state.get("templates")
+    if isinstance(templates, LocalizedTemplates):
+        return templates.for_request(request)
     engine = cast("JinjaTemplateEngine", request.app.template_engine)
     return engine.engine
 

@@ -98,7 +98,9 @@ def session_config(*, secure: bool, max_age: int = 14 * 24 * 3600) -> SessionCon
         samesite="lax",
         secure=secure,
         max_age=max_age,
-        renew_on_access=True,
+        # The backend writes a session back every few minutes while it is used, which renews it:
+        # a page view is then one plain GET, not a script that also moves the expiry.
+        renew_on_access=False,
         # Static assets need no session: no Redis round trip for each of them.
         exclude=["^/static/"],
     )

@@ -6,23 +6,33 @@ macros imported without context, in a context variable that `render()` sets whil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from babel.support import NullTranslations
+from jinja2 import BaseLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from litestar.connection import ASGIConnection
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
 
 from corriere.web import formatting
-from corriere.web.i18n import LOCALE_NAMES, RequestLocale, request_locale, safe_timezone
+from corriere.web.i18n import (
+    LOCALE_NAMES,
+    Catalogs,
+    RequestLocale,
+    locale_of,
+    request_locale,
+    safe_timezone,
+)
 from corriere.web.sessions import Flash, pop_flashes
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -172,6 +182,31 @@ def _get_flashes(ctx: Context) -> list[Flash]:
     return pop_flashes(request) if request is not None else []
 
 
+@pass_context
+def _main_nav(ctx: Context) -> Markup:
+    """The layout's navigation, rendered once per language and active section, then reused:
+    it has a dozen translated labels and no per-user content."""
+    section = ctx.get("current_section")
+    request = request_from_context(ctx)
+    on_phones = request is not None and request.url.path.startswith("/simulatore")
+    phones = bool(ctx.get("phones_enabled"))
+    key = (ctx.get("lang"), getattr(section, "key", None), on_phones, phones)
+    cache = cast("dict[tuple[Any, ...], Markup]", ctx.environment.globals["nav_cache"])
+    cached = cache.get(key)
+    if cached is None:
+        template = ctx.environment.get_template("_nav.html")
+        values = {
+            "request": request,
+            "lang": ctx.get("lang"),
+            "sections": ctx.get("sections"),
+            "current_section": section,
+            "phones_enabled": phones,
+            "on_phones": on_phones,
+        }
+        cached = cache[key] = Markup(template.render(values))
+    return cached
+
+
 FILTERS: dict[str, Any] = {
     "number": _number_filter,
     "money": _money_filter,
@@ -182,9 +217,55 @@ FILTERS: dict[str, Any] = {
 }
 
 
-def build_environment(directory: Path = TEMPLATES_DIR) -> Environment:
+# `{{ _("literal") }}` with nothing else in the braces (no variables, no whitespace control).
+_LITERAL_GETTEXT = re.compile(r"""\{\{ _\((?:"([^"\\]*)"|'([^'\\]*)')\) \}\}""")
+_JINJA_SYNTAX = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
+def _inline_translation(gettext: Callable[[str], str], msgid: str) -> str | None:
+    """What `{{ _(msgid) }}` renders (newstyle gettext: the translation is trusted markup, `%%`
+    is a percent sign), or None when it has to stay a call."""
+    try:
+        text = str(Markup(gettext(msgid)) % {})
+    except (KeyError, ValueError, TypeError):
+        return None
+    if any(token in text for token in _JINJA_SYNTAX):
+        return None
+    return text
+
+
+class _TranslatedLoader(FileSystemLoader):
+    """Templates of one language: every `{{ _("literal") }}` is replaced by its translation when
+    the template is loaded, so a page pays for its static labels once, not per view. Calls with
+    variables, `{% trans %}` blocks and `_()` inside expressions stay calls."""
+
+    def __init__(self, directory: Path, translations: NullTranslations) -> None:
+        super().__init__(directory)
+        self._gettext = translations.gettext
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+
+        def replace(match: re.Match[str]) -> str:
+            msgid = match.group(1) if match.group(1) is not None else match.group(2)
+            inlined = _inline_translation(self._gettext, msgid)
+            return match.group(0) if inlined is None else inlined
+
+        return _LITERAL_GETTEXT.sub(replace, source), filename, uptodate
+
+
+def build_environment(
+    directory: Path = TEMPLATES_DIR, translations: NullTranslations | None = None
+) -> Environment:
+    loader: BaseLoader = (
+        FileSystemLoader(directory)
+        if translations is None
+        else _TranslatedLoader(directory, translations)
+    )
     env = Environment(
-        loader=FileSystemLoader(directory),
+        loader=loader,
         autoescape=select_autoescape(("html", "xml")),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -203,13 +284,39 @@ def build_environment(directory: Path = TEMPLATES_DIR) -> Environment:
         newstyle=True,
     )
     env.filters.update(FILTERS)
+    _add_globals(env)
     return env
+
+
+def _add_globals(env: Environment) -> None:
+    env.globals["csrf_token"] = _csrf_token
+    env.globals["get_flashes"] = _get_flashes
+    env.globals["locale_names"] = LOCALE_NAMES
+    env.globals["main_nav"] = _main_nav
+    env.globals["nav_cache"] = {}  # one per environment: its app's catalogs
 
 
 def template_engine(directory: Path = TEMPLATES_DIR) -> JinjaTemplateEngine:
     engine = JinjaTemplateEngine.from_environment(build_environment(directory))
     # After the engine's own registration, so ours (with the cookie fallback) wins.
-    engine.engine.globals["csrf_token"] = _csrf_token
-    engine.engine.globals["get_flashes"] = _get_flashes
-    engine.engine.globals["locale_names"] = LOCALE_NAMES
+    _add_globals(engine.engine)
     return engine
+
+
+class LocalizedTemplates:
+    """One Jinja environment per language (see `_TranslatedLoader`), built on first use."""
+
+    def __init__(self, catalogs: Catalogs, directory: Path = TEMPLATES_DIR) -> None:
+        self._catalogs = catalogs
+        self._directory = directory
+        self._by_locale: dict[str, Environment] = {}
+
+    def environment(self, locale: str) -> Environment:
+        env = self._by_locale.get(locale)
+        if env is None:
+            translations = self._catalogs.get(locale)
+            env = self._by_locale[locale] = build_environment(self._directory, translations)
+        return env
+
+    def for_request(self, request: Connection) -> Environment:
+        return self.environment(locale_of(request))

@@ -140,7 +140,7 @@ async def account_profile_get(
     if session_epoch is not None:
         sql += " AND session_epoch = $2"
         args.append(session_epoch)
-    row = await database().fetchrow(sql, *args)
+    row = await database().lookup_row(sql, *args)
     if row is None:
         return None
     return AccountProfile(
