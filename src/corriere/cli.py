@@ -127,6 +127,12 @@ def cmd_account(args: argparse.Namespace) -> int:
     return asyncio.run(account_command(_settings(), args))
 
 
+def cmd_contacts(args: argparse.Namespace) -> int:
+    from corriere.commands.contacts import contacts_command
+
+    return asyncio.run(contacts_command(_settings(), args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corriere",
@@ -222,6 +228,28 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--reason", required=True)
     a.add_argument("--operator", default=None)
     p.set_defaults(func=cmd_account)
+
+    p = sub.add_parser("contacts", help="address books: import a file into an account")
+    con = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = con.add_parser(
+        "import",
+        help="import .xlsx, .xls, .ods or .csv (header row: Nome, Cognome, Cellulare…)",
+        description="Import contacts into an account's address book and print how many were"
+        " imported, updated and rejected. Existing numbers are updated; empty cells erase"
+        " nothing.",
+    )
+    a.add_argument("file", help="the spreadsheet or CSV file")
+    a.add_argument("--account", required=True, help="username of the account")
+    a.add_argument(
+        "--group", default=None, help="also add every contact to this group (created if missing)"
+    )
+    a.add_argument(
+        "--prefix",
+        default=None,
+        help="country code to put before numbers written without one (e.g. 39);"
+        " without it, numbers must be complete (393351234567)",
+    )
+    p.set_defaults(func=cmd_contacts)
     return parser
 
 

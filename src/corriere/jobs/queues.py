@@ -28,6 +28,16 @@ class SaqScheduler:
     async def mail_soon(self) -> None:
         await self.queue.enqueue("mail_deliver", key="mail_deliver", timeout=120, retries=1)
 
+    async def import_contacts(self, import_id: int) -> None:
+        # A retry after a crash starts the import over (its rows are read again from scratch).
+        await self.queue.enqueue(
+            "contacts_import",
+            key=f"contacts_import:{import_id}",
+            import_id=import_id,
+            timeout=3600,
+            retries=2,
+        )
+
 
 def queue_depths_reader(redis_url: str) -> Callable[[], Awaitable[dict[str, int]]]:
     """A coroutine function giving the number of jobs waiting on each queue (for the console)."""

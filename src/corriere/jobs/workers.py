@@ -10,6 +10,7 @@ from saq import CronJob, Worker
 from corriere.gateway.mail.smtp import SmtpMailer
 from corriere.gateway.smpp.transport import SmppTransport
 from corriere.jobs.bind_lock import BindLock
+from corriere.jobs.contacts import contacts_import
 from corriere.jobs.dispatch import dispatch_due, reclaim_expired
 from corriere.jobs.gateway import GatewayRuntime, gateway_owner, submit_batch
 from corriere.jobs.mail import mail_deliver
@@ -54,7 +55,7 @@ def default_worker(settings: Settings, redis_url: str, *, concurrency: int = 4) 
 
     return Worker(
         queue,
-        functions=[dispatch_due, reclaim_expired, mail_deliver],
+        functions=[dispatch_due, reclaim_expired, mail_deliver, contacts_import],
         cron_jobs=[
             CronJob(dispatch_due, cron="* * * * * */1", timeout=60, retries=0),
             CronJob(reclaim_expired, cron="* * * * * */5", timeout=60, retries=0),

@@ -89,6 +89,11 @@ class Tx:
         tail = status.rsplit(" ", 1)[-1]
         return int(tail) if tail.isdigit() else 0
 
+    def typed(self, placeholder: str, pg_type: str) -> str:
+        """A parameter PostgreSQL cannot type from its place (a SELECT list): `$3::bigint`.
+        SQLite takes values as they come (and a CAST there would change their affinity)."""
+        return f"{placeholder}::{pg_type}" if self.kind == "postgres" else placeholder
+
     def ids(self, values: Sequence[int]) -> Any:
         """A list of ids as one parameter; pair with `in_ids()` in the SQL."""
         return list(values) if self.kind == "postgres" else json.dumps(list(values))

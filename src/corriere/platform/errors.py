@@ -1,6 +1,8 @@
 """One error hierarchy for the whole platform; each front end maps it once.
 
 Every error carries a stable `code` (for APIs and logs) and an Italian message for the panel.
+A message with values in it is given as a template and `params` (`"Riga %(row)s"`, `{"row": "3"}`)
+so front ends can translate the template; params named `reason…` are messages themselves.
 """
 
 from __future__ import annotations
@@ -14,9 +16,18 @@ class CorriereError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        params: dict[str, str] | None = None,
+        **details: Any,
+    ) -> None:
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.field = field
         self.details = details
 
@@ -97,10 +108,17 @@ class FieldErrors(ValidationError):
 
     code = "invalid_fields"
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        first = next(iter(errors.values()), "Dati non validi")
+    def __init__(
+        self, errors: dict[str, str], params: dict[str, dict[str, str]] | None = None
+    ) -> None:
+        self.templates = dict(errors)
+        self.field_params = dict(params or {})
+        self.errors = {
+            name: (text % self.field_params[name]) if name in self.field_params else text
+            for name, text in errors.items()
+        }
+        first = next(iter(self.errors.values()), "Dati non validi")
         super().__init__(first, field=next(iter(errors), None))
-        self.errors = errors
 
     def as_dict(self) -> dict[str, Any]:
         data = super().as_dict()

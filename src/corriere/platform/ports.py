@@ -14,6 +14,10 @@ class Scheduler(Protocol):
         """Ask for the mail outbox to be delivered now."""
         ...
 
+    async def import_contacts(self, import_id: int) -> None:
+        """Run a stored address book import in the background."""
+        ...
+
 
 class SimulatedPhones(Protocol):
     """The SMSC simulator's record of what each phone received (embedded mode only)."""

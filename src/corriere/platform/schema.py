@@ -7,6 +7,17 @@ from piccolo.table import Table
 from corriere.platform.accounts.tables import Account, Operator
 from corriere.platform.audit.tables import AuditLog
 from corriere.platform.auth.tables import ActivationCode, AppPassword, LoginEvent, PasswordReset
+from corriere.platform.contacts.tables import (
+    Contact,
+    ContactGroup,
+    ContactImport,
+    CustomVariable,
+    GroupMember,
+    ImportRow,
+    ImportUpload,
+    Signup,
+    SignupForm,
+)
 from corriere.platform.credits.tables import CreditAlert, LedgerEntry
 from corriere.platform.mail.tables import MailOutbox
 from corriere.platform.messaging.tables import (
@@ -35,4 +46,13 @@ TABLES: tuple[type[Table], ...] = (
     CreditAlert,
     AuditLog,
     MailOutbox,
+    Contact,
+    ContactGroup,
+    GroupMember,
+    CustomVariable,
+    ContactImport,
+    ImportUpload,
+    ImportRow,
+    SignupForm,
+    Signup,
 )

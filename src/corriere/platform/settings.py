@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     password_reset_minutes: int = 60
     lease_seconds: int = 60
     dispatch_batch: int = 500
+    # Address book imports: rows per file, upload size, and how far a zipped file may inflate.
+    import_max_rows: int = 1_000_000
+    import_max_bytes: int = 100 * 1024 * 1024
+    import_max_uncompressed: int = 1024 * 1024 * 1024
     log_level: str = "INFO"
 
     @field_validator("home")

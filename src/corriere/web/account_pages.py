@@ -28,7 +28,7 @@ from corriere.platform.auth.login import SessionAccount
 from corriere.platform.auth.policy import MIN_LENGTH
 from corriere.platform.errors import CorriereError, FieldErrors, NotFoundError
 from corriere.web.auth import ACCOUNT, EPOCH_KEY, refresh_session
-from corriere.web.errors import FORM_ERROR_KEY
+from corriere.web.errors import FORM_ERROR_KEY, message_text
 from corriere.web.i18n import LOCALE_NAMES, LOCALES, N_, translations, use_locale
 from corriere.web.rendering import redirect, render
 from corriere.web.sessions import LOCALE_KEY, TIMEZONE_KEY, flash, renew_session
@@ -120,10 +120,24 @@ def platform_text(request: AnyRequest, message: str) -> str:
     return message
 
 
+def translated(request: AnyRequest, template: str, params: dict[str, str]) -> str:
+    """A platform message given as template and values, in the request's language (values named
+    `reason…` are messages themselves)."""
+    return message_text(request, template, params) if params else platform_text(request, template)
+
+
+def error_text(request: AnyRequest, exc: CorriereError) -> str:
+    return translated(request, exc.template, exc.params)
+
+
 def field_errors(request: AnyRequest, exc: CorriereError) -> dict[str, str]:
     """`{field: translated message}` for every field `exc` names (FieldErrors names several)."""
-    raw = exc.errors if isinstance(exc, FieldErrors) else {exc.field or FORM_ERROR_KEY: exc.message}
-    return {field: platform_text(request, message) for field, message in raw.items()}
+    if isinstance(exc, FieldErrors):
+        return {
+            name: translated(request, template, exc.field_params.get(name, {}))
+            for name, template in exc.templates.items()
+        }
+    return {exc.field or FORM_ERROR_KEY: error_text(request, exc)}
 
 
 def timezone_options(current: str) -> list[tuple[str, str]]:

@@ -138,10 +138,23 @@ def http_exception_handler(request: AnyRequest, exc: HTTPException) -> Response[
     return error_page(request, exc.status_code, headers=exc.headers)
 
 
+def message_text(request: AnyRequest, template: str, params: dict[str, str]) -> str:
+    """A platform message (an Italian template and its values) in the request's language;
+    values named `reason…` are messages themselves."""
+    _ = translations(request).gettext
+    if not params:
+        return _(template)
+    values = {k: (_(v) if k.startswith("reason") else v) for k, v in params.items()}
+    try:
+        return _(template) % values
+    except (KeyError, ValueError, TypeError):  # a catalog entry with other placeholders
+        return template % params
+
+
 def corriere_error_handler(request: AnyRequest, exc: CorriereError) -> Response[Any]:
     if exc.status >= 500:
         logger.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
-    message = translations(request).gettext(exc.message)
+    message = message_text(request, exc.template, exc.params)
     if wants_json(request):
         return Response(content={**exc.as_dict(), "message": message}, status_code=exc.status)
     # The message is already translated; gettext on it again is harmless (not a msgid).
@@ -160,7 +173,7 @@ def internal_error_handler(request: AnyRequest, exc: Exception) -> Response[Any]
 
 def form_errors(request: AnyRequest, exc: CorriereError) -> dict[str, str]:
     """`{field: translated message}` for re-rendering a form (`FORM_ERROR_KEY` without a field)."""
-    return {exc.field or FORM_ERROR_KEY: translations(request).gettext(exc.message)}
+    return {exc.field or FORM_ERROR_KEY: message_text(request, exc.template, exc.params)}
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

@@ -1,0 +1,63 @@
+"""Address book indexes: unique numbers and group names per account, the orders the pages list
+contacts in, and (PostgreSQL) trigram indexes for substring search.
+
+A separate migration because Piccolo runs a migration's raw steps before its table changes.
+"""
+
+import logging
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
+ID = "2026-12-02T00:47:13:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "address book indexes"
+
+INDEXES = (
+    "CREATE UNIQUE INDEX contact_mobile ON contact (account, mobile)",
+    "CREATE INDEX contact_number ON contact (mobile)",
+    "CREATE INDEX contact_newest ON contact (account, id)",
+    "CREATE INDEX contact_surname ON contact (account, last_key, first_key, id)",
+    "CREATE UNIQUE INDEX contact_group_name ON contact_group (account, name_key)",
+    "CREATE UNIQUE INDEX group_member_pair ON group_member (contact_group, contact)",
+    "CREATE UNIQUE INDEX custom_variable_name ON custom_variable (account, name)",
+    "CREATE INDEX import_row_number ON import_row (contact_import, row_number)",
+    "CREATE INDEX import_row_mobile ON import_row (contact_import, mobile, row_number)",
+    "CREATE INDEX signup_mobile ON signup (account, mobile)",
+)
+# Substring search ("ross" finds Rossi) without reading every contact of the account.
+TRIGRAM = (
+    "CREATE INDEX contact_search ON contact USING gin"
+    " (first_key gin_trgm_ops, last_key gin_trgm_ops, mobile gin_trgm_ops)"
+)
+
+
+async def forwards() -> MigrationManager:
+    manager = MigrationManager(migration_id=ID, app_name="corriere", description=DESCRIPTION)
+
+    async def create_indexes() -> None:
+        engine = engine_finder()
+        assert engine is not None
+        for sql in INDEXES:
+            await engine.run_ddl(sql)
+        if isinstance(engine, PostgresEngine):
+            try:
+                await engine.run_ddl("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            except Exception as exc:  # noqa: BLE001 - a role without the right: search still works
+                logging.getLogger("corriere.migrate").warning(
+                    "pg_trgm not available (%s): contact search will scan", exc
+                )
+            else:
+                await engine.run_ddl(TRIGRAM)
+
+    async def drop_indexes() -> None:
+        engine = engine_finder()
+        assert engine is not None
+        for sql in (*INDEXES, TRIGRAM):
+            name = sql.split(" ON ")[0].split()[-1]
+            await engine.run_ddl(f"DROP INDEX IF EXISTS {name}")
+
+    manager.add_raw(create_indexes)
+    manager.add_raw_backwards(drop_indexes)
+    return manager

@@ -1,0 +1,122 @@
+"""Applying an import's checked rows to the address book, inside the caller's transaction.
+
+All set-based SQL (the same on SQLite and PostgreSQL but for merging the variables' JSON):
+repeated numbers in the file are settled first (the last row wins, the others are reported),
+then known numbers are updated and new ones inserted, then every imported contact joins the group.
+"""
+
+from __future__ import annotations
+
+from corriere.platform.clock import utcnow
+from corriere.platform.db import Tx
+
+REPEATED = "Numero ripetuto nel file: vale la riga %(row)s"
+_TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "gender",
+    "address",
+    "city",
+    "province",
+    "landline",
+    "email",
+    "notes",
+)
+
+
+def _merge_variables(tx: Tx) -> str:
+    if tx.kind == "sqlite":
+        return "json_patch(contact.variables, r.variables)"
+    return "(contact.variables::jsonb || r.variables::jsonb)::text"
+
+
+async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | None) -> None:
+    now = utcnow()
+    if tx.kind == "postgres":
+        # Two imports of one account at once would both insert the same new numbers.
+        await tx.execute("SELECT pg_advisory_xact_lock(7001, $1)", account_id)
+    await tx.execute(
+        "UPDATE import_row SET status = 'duplicate', reason = $2,"
+        ' reason_params = \'{"row": "\' || CAST((SELECT max(later.row_number) FROM import_row'
+        " later WHERE later.contact_import = $1 AND later.mobile = import_row.mobile"
+        " AND later.status = 'new') AS TEXT) || '\"}'"
+        " WHERE contact_import = $1 AND status = 'new' AND row_number < (SELECT"
+        " max(later.row_number) FROM import_row later WHERE later.contact_import = $1"
+        " AND later.mobile = import_row.mobile AND later.status = 'new')",
+        import_id,
+        REPEATED,
+    )
+    await tx.execute(
+        "UPDATE import_row SET status = 'update' WHERE contact_import = $1 AND status = 'new'"
+        " AND EXISTS (SELECT 1 FROM contact c WHERE c.account = $2 AND c.mobile = import_row.mobile)",
+        import_id,
+        account_id,
+    )
+    keep = ", ".join(
+        f"{name} = CASE WHEN r.{name} <> '' THEN r.{name} ELSE contact.{name} END"
+        for name in _TEXT_FIELDS
+    )
+    updated = await tx.execute(
+        f"UPDATE contact SET {keep},"
+        " first_key = CASE WHEN r.first_name <> '' THEN r.first_key ELSE contact.first_key END,"
+        " last_key = CASE WHEN r.last_name <> '' THEN r.last_key ELSE contact.last_key END,"
+        " birth_date = COALESCE(r.birth_date, contact.birth_date),"
+        " birthday_sms = COALESCE(r.birthday_sms, contact.birthday_sms),"
+        " variables = CASE WHEN r.variables <> '' THEN"
+        f" {_merge_variables(tx)} ELSE contact.variables END,"
+        " updated_at = $3"
+        " FROM import_row r WHERE r.contact_import = $1 AND r.status = 'update'"
+        " AND contact.account = $2 AND contact.mobile = r.mobile",
+        import_id,
+        account_id,
+        now,
+    )
+    columns = ", ".join(_TEXT_FIELDS)
+    picked = ", ".join(f"r.{name}" for name in _TEXT_FIELDS)
+    inserted = await tx.execute(
+        f"INSERT INTO contact (account, mobile, {columns}, first_key, last_key, birth_date,"
+        " birthday_sms, variables, source, created_at, updated_at)"
+        f" SELECT {tx.typed('$2', 'integer')}, r.mobile, {picked}, r.first_key, r.last_key,"
+        " r.birth_date, COALESCE(r.birthday_sms, false),"
+        " CASE WHEN r.variables <> '' THEN r.variables ELSE '{}' END, 'import',"
+        f" {tx.typed('$3', 'timestamptz')}, {tx.typed('$3', 'timestamptz')}"
+        " FROM import_row r WHERE r.contact_import = $1 AND r.status = 'new'"
+        " ORDER BY r.row_number",
+        import_id,
+        account_id,
+        now,
+    )
+    if group_id is not None:
+        await tx.execute(
+            "INSERT INTO group_member (contact_group, contact, created_at)"
+            f" SELECT {tx.typed('$3', 'bigint')}, c.id, {tx.typed('$4', 'timestamptz')}"
+            " FROM import_row r JOIN contact c ON c.account = $2 AND c.mobile = r.mobile"
+            " WHERE r.contact_import = $1 AND r.status IN ('new', 'update')"
+            " ON CONFLICT (contact_group, contact) DO NOTHING",
+            import_id,
+            account_id,
+            group_id,
+            now,
+        )
+    counts = await tx.fetchrow(
+        "SELECT sum(CASE WHEN status IN ('rejected', 'duplicate') THEN 1 ELSE 0 END) AS rejected,"
+        " sum(CASE WHEN issues <> '' AND status IN ('new', 'update') THEN 1 ELSE 0 END)"
+        " AS warnings FROM import_row WHERE contact_import = $1",
+        import_id,
+    )
+    # What the report needs stays: rejections and rows with ignored cells.
+    await tx.execute(
+        "DELETE FROM import_row WHERE contact_import = $1 AND status IN ('new', 'update')"
+        " AND issues = ''",
+        import_id,
+    )
+    await tx.execute(
+        "UPDATE contact_import SET status = 'done', imported = $1, updated = $2, rejected = $3,"
+        " warnings = $4, finished_at = $5 WHERE id = $6",
+        inserted,
+        updated,
+        int((counts or {}).get("rejected") or 0),
+        int((counts or {}).get("warnings") or 0),
+        now,
+        import_id,
+    )

@@ -1,0 +1,265 @@
+"""Reading an uploaded address book: what the file really is (by its content, not its name), and
+its first sheet as rows, without trusting it.
+
+- .xlsx: python-calamine while the sheet is small enough to hold in memory (fast); beyond that,
+  openpyxl in read-only mode, which streams rows (slower, but a million rows stay well inside
+  the worker's memory).
+- .xls and .ods: python-calamine (.xls holds at most 65 536 rows; a huge .ods is refused).
+- .csv: the standard library, streaming; delimiter and encoding (UTF-8 or Windows-1252) detected.
+
+Refusals raise `ImportRefused` with an Italian message template: nothing has been stored yet.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from corriere.platform.errors import ValidationError
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file: .xls, or an encrypted .xlsx
+ZIP_MAGIC = b"PK\x03\x04"
+# Above this much sheet XML (and shared strings), calamine's in-memory copy of the sheet (about
+# 1.2 times the XML) would take more than a worker should spend on one import: openpyxl streams.
+CALAMINE_SHEET_LIMIT = 128 * 1024 * 1024
+ODS_CONTENT_LIMIT = 64 * 1024 * 1024
+SUSPICIOUS_RATIO = 200  # uncompressed / compressed, for members above a few MB
+
+
+class ImportRefused(ValidationError):
+    """The file cannot be imported at all (its message says why)."""
+
+    code = "import_refused"
+
+
+@dataclass
+class Sheet:
+    """The first sheet: its rows (each with its number in the sheet) and a size estimate."""
+
+    kind: str
+    rows: Iterator[tuple[int, list[Any]]]
+    estimate: int
+    other_sheets: int = 0
+
+
+def sniff_kind(data: bytes) -> str:
+    """xlsx / xls / ods / csv from the bytes themselves, or ImportRefused."""
+    if not data.strip():
+        raise ImportRefused("Il file è vuoto")
+    if data.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                mimetype = (
+                    archive.read("mimetype")[:100].decode("ascii", "replace")
+                    if "mimetype" in names
+                    else ""
+                )
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise ImportRefused("Il file è danneggiato: non si riesce ad aprirlo") from exc
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "opendocument.spreadsheet" in mimetype:
+            return "ods"
+        if "word/document.xml" in names or "opendocument.text" in mimetype:
+            raise ImportRefused(
+                "Il file è un documento di testo, non un foglio di calcolo: usa .xlsx, .xls,"
+                " .ods o .csv"
+            )
+        raise ImportRefused("Formato del file non riconosciuto: usa .xlsx, .xls, .ods o .csv")
+    if data.startswith(CFB_MAGIC):
+        # An encrypted .xlsx is an OLE container with these two streams (names in UTF-16).
+        if "EncryptedPackage".encode("utf-16-le") in data[:1_000_000]:
+            raise ImportRefused(_PROTECTED)
+        return "xls"
+    if data.startswith(b"%PDF"):
+        raise ImportRefused(
+            "Il file è un PDF, non un foglio di calcolo: usa .xlsx, .xls, .ods o .csv"
+        )
+    head = data[:65536]
+    if b"\0" in head:
+        raise ImportRefused("Formato del file non riconosciuto: usa .xlsx, .xls, .ods o .csv")
+    lowered = head.lstrip()[:200].lower()
+    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")):
+        raise ImportRefused(
+            "Il file è una pagina web o un XML, non un foglio di calcolo: salvalo in .xlsx o .csv"
+        )
+    return "csv"
+
+
+_PROTECTED = "Il file è protetto da password: toglila e riprova"
+
+
+def _check_zip(data: bytes, *, max_uncompressed: int) -> dict[str, zipfile.ZipInfo]:
+    """The members of an .xlsx/.ods, refusing archives that would inflate beyond reason."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {info.filename: info for info in archive.infolist()}
+    total = sum(info.file_size for info in members.values())
+    if total > max_uncompressed:
+        raise ImportRefused(_BOMB)
+    for info in members.values():
+        # Python's zipfile never inflates past the declared size; the declared size and ratio
+        # are what to judge.
+        if info.file_size > 8 * 1024 * 1024 and info.file_size > SUSPICIOUS_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise ImportRefused(_BOMB)
+    return members
+
+
+_BOMB = (
+    "Il file si espande in modo anomalo una volta aperto (possibile «zip bomb»):"
+    " non è stato importato"
+)
+
+
+def open_sheet(data: bytes, kind: str, *, max_uncompressed: int) -> Sheet:
+    """The first sheet of `data` (already sniffed as `kind`)."""
+    if kind == "csv":
+        return _csv_sheet(data)
+    if kind == "xlsx":
+        members = _check_zip(data, max_uncompressed=max_uncompressed)
+        sheet_size = max(
+            (i.file_size for n, i in members.items() if n.startswith("xl/worksheets/")),
+            default=0,
+        ) + sum(i.file_size for n, i in members.items() if n == "xl/sharedStrings.xml")
+        if sheet_size > CALAMINE_SHEET_LIMIT:
+            return _openpyxl_sheet(data)
+        return _calamine_sheet(data, kind)
+    if kind == "ods":
+        members = _check_zip(data, max_uncompressed=max_uncompressed)
+        content = members.get("content.xml")
+        if content is not None and content.file_size > ODS_CONTENT_LIMIT:
+            raise ImportRefused(
+                "Il file .ods è troppo grande per essere letto: salvalo in .xlsx o .csv e riprova"
+            )
+        return _calamine_sheet(data, kind)
+    return _calamine_sheet(data, kind)
+
+
+def _calamine_sheet(data: bytes, kind: str) -> Sheet:
+    import python_calamine as calamine
+
+    try:
+        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = workbook.sheet_names
+        if not names:
+            raise ImportRefused("Il file non contiene fogli di lavoro")
+        sheet = workbook.get_sheet_by_index(0)
+    except calamine.PasswordError as exc:
+        raise ImportRefused(_PROTECTED) from exc
+    except ImportRefused:
+        raise
+    except Exception as exc:  # calamine's errors: zip, XML, or an unreadable .xls
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise ImportRefused(_PROTECTED) from exc
+        raise ImportRefused("Il file è danneggiato o non è un foglio di calcolo leggibile") from exc
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        start = sheet.start[0] if sheet.start else 0
+        for index, row in enumerate(sheet.iter_rows(), start + 1):
+            yield index, list(row)
+
+    return Sheet(kind=kind, rows=rows(), estimate=int(sheet.height), other_sheets=len(names) - 1)
+
+
+def _openpyxl_sheet(data: bytes) -> Sheet:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
+        sheet = workbook.worksheets[0]
+    except (InvalidFileException, KeyError, OSError, zipfile.BadZipFile, IndexError) as exc:
+        raise ImportRefused("Il file è danneggiato o non è un foglio di calcolo leggibile") from exc
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for index, row in enumerate(sheet.iter_rows(values_only=True), 1):
+                yield index, [_plain(v) for v in row]
+        finally:
+            workbook.close()
+
+    return Sheet(
+        kind="xlsx",
+        rows=rows(),
+        estimate=int(sheet.max_row or 0),
+        other_sheets=len(workbook.worksheets) - 1,
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date()
+    return "" if value is None else value
+
+
+def _encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) when every byte decodes as such, else Windows-1252."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(data[start : start + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample else ""
+        return max(";,\t|", key=first.count) if first else ";"
+
+
+def _csv_sheet(data: bytes) -> Sheet:
+    encoding = _encoding(data)
+    sample = data[:65536].decode(encoding, errors="ignore")
+    delimiter = _delimiter(sample)
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    # A cell bigger than this is not a contact field: csv stops with an error instead.
+    csv.field_size_limit(1 << 20)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for index, row in enumerate(csv.reader(text, delimiter=delimiter), 1):
+                yield index, list(row)
+        except csv.Error as exc:
+            raise ImportRefused(
+                "Il file CSV non è leggibile: controlla virgolette e separatori"
+            ) from exc
+
+    return Sheet(kind="csv", rows=rows(), estimate=data.count(b"\n") + 1)
+
+
+def pasted_sheet(text: str) -> Sheet:
+    """INSERIMENTO MANUALE: one number per line, optionally followed by a comma and a name."""
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        yield 0, ["Cellulare", "Nome"]
+        for index, line in enumerate(text.splitlines(), 1):
+            number, _, name = line.partition(",")
+            yield index, [number.strip(), name.strip()]
+
+    return Sheet(kind="paste", rows=rows(), estimate=text.count("\n") + 1)
+
+
+def cell_value(value: Any) -> Any:
+    """Calamine gives dates as date/datetime, numbers as float/int, text as str."""
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date()
+    if isinstance(value, date | int | float | str):
+        return value
+    return "" if value is None else str(value)

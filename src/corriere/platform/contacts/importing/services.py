@@ -1,0 +1,254 @@
+"""IMPORTARE I CONTATTI: an import is stored with its file, then run in the background.
+
+Running it reads and checks every row into `import_row` (short transactions, progress visible),
+then applies them to the address book in one transaction: new numbers inserted, known numbers
+updated (cells present overwrite, empty cells erase nothing), all of them added to the group.
+A file that cannot be imported changes nothing; a partly invalid one imports its valid rows and
+keeps the others, with their reasons, for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from corriere.platform.clock import utcnow
+from corriere.platform.contacts.groups import group_insert
+from corriere.platform.contacts.importing.apply import apply_rows
+from corriere.platform.contacts.importing.readers import (
+    ImportRefused,
+    Sheet,
+    open_sheet,
+    pasted_sheet,
+    sniff_kind,
+)
+from corriere.platform.contacts.importing.staging import (
+    ROW_COLUMNS,
+    first_row,
+    read_layout,
+    staged_rows,
+)
+from corriere.platform.contacts.queries import variables_list
+from corriere.platform.db import database
+from corriere.platform.errors import CorriereError, NotFoundError, ValidationError
+from corriere.platform.settings import Settings
+
+log = logging.getLogger("corriere.contacts.import")
+
+CHUNK = 5000
+MAX_PASTE = 1_000_000  # characters
+
+
+@dataclass(frozen=True, slots=True)
+class ImportTarget:
+    """Where imported contacts go: the address book alone, a group, or a group to create."""
+
+    group_id: int | None = None
+    new_group: str = ""
+
+
+def _prefix(value: str) -> str:
+    prefix = value.strip().lstrip("+")
+    if prefix and not (prefix.isdigit() and 1 <= len(prefix) <= 3):
+        raise ValidationError("Prefisso internazionale non valido (es. 39)", field="prefix")
+    return prefix
+
+
+async def contact_import_start(
+    *,
+    account_id: int,
+    filename: str = "",
+    data: bytes | None = None,
+    pasted: str | None = None,
+    target: ImportTarget = ImportTarget(),
+    prefix: str = "",
+    settings: Settings,
+) -> int:
+    """Check what can be checked at once (a file that is empty, too big or not a spreadsheet;
+    the group), store the import with its file and return its id. Enqueue `contact_import_run`
+    after this returns."""
+    prefix = _prefix(prefix)
+    if pasted is not None:
+        if not pasted.strip():
+            raise ValidationError("Inserisci almeno un numero, uno per riga", field="pasted")
+        if len(pasted) > MAX_PASTE:
+            raise ValidationError(
+                "Il testo incollato è troppo lungo: usa l'importazione da file", field="pasted"
+            )
+        kind, payload = "paste", pasted.encode("utf-8")
+    else:
+        if data is None or not data:
+            raise ImportRefused("Il file è vuoto", field="file")
+        if len(data) > settings.import_max_bytes:
+            raise ImportRefused(
+                "Il file supera la dimensione massima di %(size)s MB",
+                field="file",
+                params={"size": str(settings.import_max_bytes // (1024 * 1024))},
+            )
+        try:
+            kind = sniff_kind(data)
+        except ImportRefused as exc:
+            exc.field = "file"
+            raise
+        payload = data
+    new_group = " ".join(target.new_group.split())
+    async with database().transaction() as tx:
+        group_id = target.group_id
+        if group_id is not None:
+            owned = await tx.fetchval(
+                "SELECT id FROM contact_group WHERE id = $1 AND account = $2", group_id, account_id
+            )
+            if owned is None:
+                raise NotFoundError("Gruppo inesistente", field="group")
+        elif new_group:
+            taken = await tx.fetchval(
+                "SELECT id FROM contact_group WHERE account = $1 AND name_key = $2",
+                account_id,
+                new_group.lower(),
+            )
+            if taken is not None:
+                group_id = int(taken)  # importing "into Clienti" when Clienti exists: that group
+        import_id = int(
+            await tx.fetchval(
+                "INSERT INTO contact_import (account, status, kind, filename, contact_group,"
+                " new_group, prefix, total_rows, processed_rows, imported, updated, rejected,"
+                " warnings, columns, unknown_columns, error, error_params, created_at)"
+                " VALUES ($1, 'pending', $2, $3, $4, $5, $6, 0, 0, 0, 0, 0, 0, '{}', '[]', '',"
+                " '{}', $7) RETURNING id",
+                account_id,
+                kind,
+                filename[:255],
+                group_id,
+                new_group if group_id is None else "",
+                prefix,
+                utcnow(),
+            )
+        )
+        await tx.insert_many("import_upload", ("contact_import", "data"), [(import_id, payload)])
+    return import_id
+
+
+async def contact_import_run(*, import_id: int, settings: Settings) -> None:
+    """Run a stored import to the end (the background job). Safe to run again: a finished
+    import is left alone, an interrupted one starts over."""
+    db = database()
+    row = await db.fetchrow(
+        "SELECT i.account, i.status, i.kind, i.prefix, i.contact_group, i.new_group,"
+        " u.data FROM contact_import i LEFT JOIN import_upload u ON u.contact_import = i.id"
+        " WHERE i.id = $1",
+        import_id,
+    )
+    if row is None or row["status"] in ("done", "failed"):
+        return
+    if row["data"] is None:
+        await _fail(import_id, ImportRefused("Il file dell'importazione non è più disponibile"))
+        return
+    account_id = int(row["account"])
+    new_group = row["new_group"]
+    async with db.transaction() as tx:
+        await tx.execute("DELETE FROM import_row WHERE contact_import = $1", import_id)
+        await tx.execute(
+            "UPDATE contact_import SET status = 'running', started_at = $1, processed_rows = 0"
+            " WHERE id = $2",
+            utcnow(),
+            import_id,
+        )
+    try:
+        data = bytes(row["data"])
+        if row["kind"] == "paste":
+            sheet = pasted_sheet(data.decode("utf-8"))
+        else:
+            sheet = open_sheet(data, row["kind"], max_uncompressed=settings.import_max_uncompressed)
+        del data
+        await _stage(import_id, account_id, sheet, row["prefix"], settings)
+        async with db.transaction() as tx:
+            group_id = row["contact_group"]
+            if group_id is None and new_group:
+                group_id = await group_insert(tx, account_id, new_group)
+                await tx.execute(
+                    "UPDATE contact_import SET contact_group = $1 WHERE id = $2",
+                    group_id,
+                    import_id,
+                )
+            await apply_rows(tx, import_id, account_id, group_id)
+            await tx.execute("DELETE FROM import_upload WHERE contact_import = $1", import_id)
+    except CorriereError as exc:
+        await _fail(import_id, exc)
+    except Exception:
+        log.exception("import %s failed", import_id)
+        await _fail(
+            import_id,
+            ImportRefused(
+                "Errore imprevisto durante l'importazione: nessun contatto è stato modificato"
+            ),
+        )
+        raise
+
+
+async def _stage(
+    import_id: int, account_id: int, sheet: Sheet, prefix: str, settings: Settings
+) -> None:
+    variables = await variables_list(account_id)
+    number, header = first_row(sheet)
+    layout = read_layout(
+        header,
+        active_variables=[v.name for v in variables if v.active],
+        inactive_variables=[v.name for v in variables if not v.active],
+    )
+    db = database()
+    info = {
+        "other_sheets": sheet.other_sheets,
+        "inactive": layout.inactive,
+        "header": layout.header,
+    }
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE contact_import SET columns = $1, unknown_columns = $2, total_rows = $3"
+            " WHERE id = $4",
+            json.dumps({"understood": layout.understood, **info}, ensure_ascii=False),
+            json.dumps(layout.unknown, ensure_ascii=False),
+            max(0, sheet.estimate - number),
+            import_id,
+        )
+    chunk: list[tuple[object, ...]] = []
+    done = 0
+    rows = staged_rows(
+        sheet, import_id, layout, prefix, max_rows=settings.import_max_rows, after=number
+    )
+    for staged in rows:
+        chunk.append(staged)
+        if len(chunk) >= CHUNK:
+            done += await _write(import_id, chunk, done)
+            chunk = []
+    done += await _write(import_id, chunk, done)
+    if done == 0:
+        raise ImportRefused("Il file non contiene righe da importare dopo le intestazioni")
+
+
+async def _write(import_id: int, chunk: list[tuple[object, ...]], done: int) -> int:
+    if not chunk:
+        return 0
+    async with database().transaction() as tx:
+        await tx.insert_many("import_row", ROW_COLUMNS, chunk)
+        await tx.execute(
+            "UPDATE contact_import SET processed_rows = $1 WHERE id = $2",
+            done + len(chunk),
+            import_id,
+        )
+    return len(chunk)
+
+
+async def _fail(import_id: int, exc: CorriereError) -> None:
+    async with database().transaction() as tx:
+        await tx.execute("DELETE FROM import_row WHERE contact_import = $1", import_id)
+        await tx.execute("DELETE FROM import_upload WHERE contact_import = $1", import_id)
+        await tx.execute(
+            "UPDATE contact_import SET status = 'failed', error = $1, error_params = $2,"
+            " imported = 0, updated = 0, rejected = 0, warnings = 0, finished_at = $3"
+            " WHERE id = $4",
+            exc.template,
+            json.dumps(exc.params, ensure_ascii=False),
+            utcnow(),
+            import_id,
+        )
