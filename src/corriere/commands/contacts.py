@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from corriere.platform.accounts.services import account_id_by_username
@@ -22,13 +23,13 @@ async def contacts_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         account_id = await account_id_by_username(args.account)
         path = Path(args.file)
-        if not path.is_file():
+        if not await asyncio.to_thread(path.is_file):
             print(f"errore: il file {path} non esiste")
             return 2
         import_id = await contact_import_start(
             account_id=account_id,
             filename=path.name,
-            data=path.read_bytes(),
+            data=await asyncio.to_thread(path.read_bytes),
             target=ImportTarget(new_group=args.group or ""),
             prefix=args.prefix or "",
             settings=settings,
