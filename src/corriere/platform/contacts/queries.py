@@ -241,18 +241,26 @@ async def contact_get(account_id: int, contact_id: int) -> ContactRow | None:
 
 
 async def contact_by_mobile(account_id: int, mobile: str) -> ContactRow | None:
-    row = await database().fetchrow(
-        f"SELECT {CONTACT_COLUMNS} FROM contact c WHERE c.account = $1 AND c.mobile = $2",
-        account_id,
-        mobile,
-    )
-    return contact_row(row) if row else None
+    db = database()
+    async with db.reading() as tx:
+        row = await tx.fetchrow(
+            f"SELECT {CONTACT_COLUMNS} FROM contact c WHERE c.account = $1 AND c.mobile = $2",
+            account_id,
+            mobile,
+        )
+        if row is None:
+            return None
+        groups = await _groups_of(tx, [int(row["id"])])
+    return contact_row(row, groups.get(int(row["id"]), ()))
 
 
-async def contacts_count(account_id: int) -> int:
-    return int(
-        await database().fetchval("SELECT count(*) FROM contact WHERE account = $1", account_id)
-    )
+async def contacts_count(
+    account_id: int,
+    flt: ContactFilter = ContactFilter(),
+) -> int:
+    db = database()
+    clause, args = filter_sql(db.kind, account_id, flt)
+    return int(await db.fetchval(f"SELECT count(*) FROM contact c WHERE {clause}", *args))
 
 
 def _group(r: dict[str, Any]) -> GroupRow:

@@ -2,8 +2,8 @@
 its first sheet as rows, without trusting it.
 
 - .xlsx: python-calamine while the sheet is small enough to hold in memory (fast); beyond that,
-  openpyxl in read-only mode, which streams rows (slower, but a million rows stay well inside
-  the worker's memory).
+  our own streaming reader (`xlsx_stream`), so a million rows stay well inside the worker's
+  memory.
 - .xls and .ods: python-calamine (.xls holds at most 65 536 rows; a huge .ods is refused).
 - .csv: the standard library, streaming; delimiter and encoding (UTF-8 or Windows-1252) detected.
 
@@ -26,7 +26,7 @@ from corriere.platform.errors import ValidationError
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2 compound file: .xls, or an encrypted .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
 # Above this much sheet XML (and shared strings), calamine's in-memory copy of the sheet (about
-# 1.2 times the XML) would take more than a worker should spend on one import: openpyxl streams.
+# 1.2 times the XML) would take more than a worker should spend on one import: stream instead.
 CALAMINE_SHEET_LIMIT = 128 * 1024 * 1024
 ODS_CONTENT_LIMIT = 64 * 1024 * 1024
 SUSPICIOUS_RATIO = 200  # uncompressed / compressed, for members above a few MB
@@ -130,7 +130,7 @@ def open_sheet(data: bytes, kind: str, *, max_uncompressed: int) -> Sheet:
             default=0,
         ) + sum(i.file_size for n, i in members.items() if n == "xl/sharedStrings.xml")
         if sheet_size > CALAMINE_SHEET_LIMIT:
-            return _openpyxl_sheet(data)
+            return _streamed_sheet(data)
         return _calamine_sheet(data, kind)
     if kind == "ods":
         members = _check_zip(data, max_uncompressed=max_uncompressed)
@@ -169,31 +169,27 @@ def _calamine_sheet(data: bytes, kind: str) -> Sheet:
     return Sheet(kind=kind, rows=rows(), estimate=int(sheet.height), other_sheets=len(names) - 1)
 
 
-def _openpyxl_sheet(data: bytes) -> Sheet:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+def _streamed_sheet(data: bytes) -> Sheet:
+    from corriere.platform.contacts.importing import xlsx_stream
 
     try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
-        )
-        sheet = workbook.worksheets[0]
-    except (InvalidFileException, KeyError, OSError, zipfile.BadZipFile, IndexError) as exc:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        path = xlsx_stream.first_sheet_path(archive, names)
+        sheets = xlsx_stream.sheet_count(archive)
+        estimate = archive.getinfo(path).file_size // 200  # bytes of XML per row, roughly
+    except (KeyError, zipfile.BadZipFile, OSError) as exc:
         raise ImportRefused("Il file è danneggiato o non è un foglio di calcolo leggibile") from exc
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for index, row in enumerate(sheet.iter_rows(values_only=True), 1):
-                yield index, [_plain(v) for v in row]
+            yield from xlsx_stream.iter_rows(archive, path)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise ImportRefused("Il file è danneggiato: la lettura si è interrotta") from exc
         finally:
-            workbook.close()
+            archive.close()
 
-    return Sheet(
-        kind="xlsx",
-        rows=rows(),
-        estimate=int(sheet.max_row or 0),
-        other_sheets=len(workbook.worksheets) - 1,
-    )
+    return Sheet(kind="xlsx", rows=rows(), estimate=estimate, other_sheets=max(0, sheets - 1))
 
 
 def _plain(value: Any) -> Any:

@@ -155,7 +155,9 @@ async def contact_import_run(*, import_id: int, settings: Settings) -> None:
             import_id,
         )
     try:
-        data = bytes(row["data"])
+        blob = row.pop("data")
+        data = blob if isinstance(blob, bytes) else bytes(blob)  # no second copy of a big file
+        del blob
         if row["kind"] == "paste":
             sheet = pasted_sheet(data.decode("utf-8"))
         else:
