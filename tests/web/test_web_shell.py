@@ -19,11 +19,8 @@ COMING_SOON = [
     ("/sms20", "SMS 2.0", "SMS 2.0"),
     ("/ricezione", "Ricezione Free", "Free Inbound"),
     ("/risposte", "Risposte Free", "Free Replies"),
-    ("/rubrica", "Rubrica", "Address book"),
-    ("/gruppi", "Gruppi", "Groups"),
     ("/archivio", "Archivio", "Archive"),
     ("/statistiche", "Statistiche", "Statistics"),
-    ("/extra", "Extra", "Extra"),
 ]
 NAV_IT = ["Pannello", "Invio SMS", "Ricezione Free", "Risposte Free", "Rubrica", "Archivio"]
 NAV_EN = ["Dashboard", "Send SMS", "Free Inbound", "Free Replies", "Address book", "Archive"]
@@ -96,19 +93,19 @@ async def test_coming_soon_pages(client: Client, path: str, italian: str, englis
 
 
 async def test_coming_soon_marks_current_section(client: Client) -> None:
-    html = (await client.get("/rubrica")).text
-    assert '<a href="/rubrica" aria-current="page">Rubrica</a>' in html
+    html = (await client.get("/archivio")).text
+    assert '<a href="/archivio" aria-current="page">Archivio</a>' in html
     assert '<a href="/" aria-current="page">' not in html
 
 
 async def test_real_handler_replaces_placeholder(make_app: MakeApp) -> None:
-    @get("/rubrica", sync_to_thread=False)
-    def address_book() -> str:
-        return "the real address book"
+    @get("/archivio", sync_to_thread=False)
+    def archive() -> str:
+        return "the real archive"
 
-    async with AsyncTestClient(make_app(route_handlers=[address_book])) as client:
-        assert (await client.get("/rubrica")).text == "the real address book"
-        assert "In arrivo" in (await client.get("/gruppi")).text
+    async with AsyncTestClient(make_app(route_handlers=[archive])) as client:
+        assert (await client.get("/archivio")).text == "the real archive"
+        assert "In arrivo" in (await client.get("/statistiche")).text
 
 
 def test_every_placeholder_is_distinct() -> None:
@@ -118,19 +115,19 @@ def test_every_placeholder_is_distinct() -> None:
 
 
 async def test_language_switcher_sets_cookie_and_goes_back(client: Client) -> None:
-    page = await client.get("/rubrica")
+    page = await client.get("/archivio")
     token = csrf_token_of(page.text)
     response = await client.post(
-        "/lingua/en", data={"_csrf_token": token, "next": "/rubrica"}, follow_redirects=False
+        "/lingua/en", data={"_csrf_token": token, "next": "/archivio"}, follow_redirects=False
     )
     assert response.status_code == 303
-    assert response.headers["location"] == "/rubrica"
+    assert response.headers["location"] == "/archivio"
     cookie = set_cookies(response.headers.get_list("set-cookie"), "lang")
     assert "lang=en" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
 
-    page = await client.get("/rubrica")
+    page = await client.get("/archivio")
     assert html_lang(page.text) == "en"
-    assert "<h1>Address book</h1>" in page.text
+    assert "<h1>Archive</h1>" in page.text
     assert "Language: English" in page.text  # the flash, in the new language
     # the cookie wins over the browser's language
     page = await client.get("/", headers={"Accept-Language": "it"})

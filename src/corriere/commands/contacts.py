@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 
 from corriere.platform.accounts.services import account_id_by_username
@@ -24,7 +25,7 @@ async def contacts_command(settings: Settings, args: argparse.Namespace) -> int:
         account_id = await account_id_by_username(args.account)
         path = Path(args.file)
         if not await asyncio.to_thread(path.is_file):
-            print(f"errore: il file {path} non esiste")
+            print(f"errore: il file {path} non esiste", file=sys.stderr)
             return 2
         import_id = await contact_import_start(
             account_id=account_id,

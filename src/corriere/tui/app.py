@@ -12,7 +12,9 @@ from corriere.platform.settings import Settings
 from corriere.tui.screens.accounts import AccountsScreen
 from corriere.tui.screens.audit import AuditScreen
 from corriere.tui.screens.gateway import GatewayScreen, QueueDepths
+from corriere.tui.screens.imports import ImportsScreen
 from corriere.tui.screens.mail import MailScreen
+from corriere.tui.screens.numbers import NumbersScreen
 
 
 class CorriereConsole(App[None]):
@@ -28,6 +30,8 @@ class CorriereConsole(App[None]):
         Binding("f4", "show_mode('mail')", "Posta", show=False),
         Binding("l", "show_mode('audit')", "Registro", key_display="l/F6"),
         Binding("f6", "show_mode('audit')", "Registro", show=False),
+        Binding("n,f7", "show_mode('numbers')", "Numeri", key_display="n/F7"),
+        Binding("i,f8", "show_mode('imports')", "Importazioni", key_display="i/F8"),
         Binding("q,ctrl+q", "quit", "Esci", key_display="q/^q"),
     ]
 
@@ -42,6 +46,8 @@ class CorriereConsole(App[None]):
         self.add_mode("gateway", lambda: GatewayScreen(queue_depths=queue_depths))
         self.add_mode("mail", lambda: MailScreen())
         self.add_mode("audit", lambda: AuditScreen())
+        self.add_mode("numbers", lambda: NumbersScreen())
+        self.add_mode("imports", lambda: ImportsScreen())
 
     def on_mount(self) -> None:
         self.switch_mode("accounts")

@@ -23,15 +23,20 @@ from corriere.platform.ports import Scheduler, SimulatedPhones
 from corriere.platform.settings import Settings
 from corriere.web.access import AccessController
 from corriere.web.account_pages import AccountController
+from corriere.web.address_tools import ExtraController, RubricaToolsController
 from corriere.web.auth import LoginRequired, login_required_handler
 from corriere.web.bacheca import BachecaController
 from corriere.web.errors import EXCEPTION_HANDLERS
+from corriere.web.gruppi import GruppiController
 from corriere.web.i18n import Catalogs
+from corriere.web.imports import ImportController
 from corriere.web.outbox_page import OutboxController
 from corriere.web.pages import HomeController, coming_soon_handler, placeholder_paths
+from corriere.web.rubrica import RubricaController
 from corriere.web.security import CSRF_EXEMPT_OPT, security_headers
 from corriere.web.sessions import SESSION_STORE, session_config
 from corriere.web.shell import ShellController
+from corriere.web.signup_pages import SignupPublicController, SignupSettingsController
 from corriere.web.sim_phones import SimulatedPhonesController
 from corriere.web.templating import CSRF_COOKIE, LocalizedTemplates, template_engine
 
@@ -59,6 +64,13 @@ def create_app(
         AccessController,
         AccountController,
         BachecaController,
+        RubricaController,
+        ImportController,
+        RubricaToolsController,
+        GruppiController,
+        ExtraController,
+        SignupSettingsController,
+        SignupPublicController,
         create_static_files_router(path="/static", directories=[HERE / "static"], name="static"),
         *route_handlers,
     ]

@@ -3,7 +3,8 @@
 The headers are the import's (the manual's example sheet plus the active variables), so an export
 imports back unchanged. Text that a spreadsheet would run as a formula (=, +, -, @ first) gets an
 apostrophe in front, which the import removes again. Rows are read a few thousand at a time: the
-CSV streams as it is read, the .xlsx is written to a temporary file and then streamed.
+CSV streams as it is read; the .xlsx (our own streaming writer, `xlsx_writer`) goes to a
+temporary file first, since a zip's directory comes at its end, and is then streamed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import IO, Any
 
 from corriere.platform.contacts.fields import FIELDS
 from corriere.platform.contacts.queries import ContactFilter, filter_sql
+from corriere.platform.contacts.xlsx_writer import XlsxWriter
 from corriere.platform.db import database
 
 CHUNK = 5000
@@ -105,26 +107,16 @@ async def export_xlsx(
     account_id: int, flt: ContactFilter, variable_names: Sequence[str]
 ) -> IO[bytes]:
     """The .xlsx in a temporary file (deleted when closed), positioned at its start."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Rubrica")
-    sheet.append(export_headers(variable_names))
-
-    def append(chunk: list[list[Any]]) -> None:
-        for row in chunk:
-            if row[7] is not None:
-                cell = WriteOnlyCell(sheet, value=row[7])
-                cell.number_format = "DD/MM/YYYY"
-                row[7] = cell
-            sheet.append(row)
-
-    async for chunk in export_rows(account_id, flt, variable_names):
-        # openpyxl is plain CPU work: off the event loop, so the server keeps serving.
-        await asyncio.to_thread(append, chunk)
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the caller closes it
-    await asyncio.to_thread(workbook.save, out)
+    try:
+        sheet = XlsxWriter(out, export_headers(variable_names))
+        async for chunk in export_rows(account_id, flt, variable_names):
+            # Plain CPU work: off the event loop, so the server keeps serving meanwhile.
+            await asyncio.to_thread(sheet.write, chunk)
+        await asyncio.to_thread(sheet.close)
+    except BaseException:
+        out.close()
+        raise
     out.seek(0)
     return out
 

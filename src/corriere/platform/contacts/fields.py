@@ -80,6 +80,8 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _LANDLINE = re.compile(r"^\+?[0-9 ./()-]{4,32}$")
 VARIABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _NUMBER_JUNK = re.compile(r"[\s\-./()\u00a0]")
+# C0 controls but tab, line feed and carriage return: what XML (so .xlsx) cannot contain.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class BadValue(ValueError):
@@ -249,9 +251,12 @@ def read_variable(value: object) -> str:
 
 def _cell_text(value: object) -> str:
     """A cell as text: numbers without a trailing .0, a formula-guard apostrophe dropped (our
-    exports put one before text that a spreadsheet would run), spaces trimmed."""
+    exports put one before text that a spreadsheet would run), spaces trimmed, control
+    characters (which no spreadsheet can hold) removed."""
     if type(value) is str:
         text = value.strip()
+        if not text.isprintable():  # rare: newlines, tabs, control characters
+            text = _CONTROL.sub("", text)
         if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
             return text[1:]
         return text
@@ -264,6 +269,8 @@ def _cell_text(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value).strip()
+    if not text.isprintable():
+        text = _CONTROL.sub("", text)
     if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
         text = text[1:]
     return text
@@ -307,7 +314,8 @@ def read_mobile(value: object, prefix: str) -> Mobile:
     try:
         return normalise_mobile(digits)
     except InvalidNumber as exc:
-        if not prefix and not international and len(digits) <= 11:
+        # A national number (3351234567) in "complete" mode; not for letters or junk.
+        if not prefix and not international and len(digits) <= 11 and digits[1:].isdigit():
             raise InvalidNumber(f"{exc} (manca il prefisso internazionale?)") from exc
         raise
 

@@ -125,9 +125,6 @@ def filter_sql(
     """The WHERE clause (on `contact c`) for `flt`, and its arguments from `$first_arg` on."""
     args: list[Any] = [account_id]
     where = [f"c.account = ${first_arg}"]
-    # SQLite has no default LIKE escape; PostgreSQL's is the backslash already (and the trigram
-    # index only serves the plain form).
-    escape = " ESCAPE '\\'" if kind == "sqlite" else ""
 
     def arg(value: Any) -> str:
         args.append(value)
@@ -135,10 +132,20 @@ def filter_sql(
 
     for word in fold(flt.text).split()[:8]:
         digits = re.sub(r"\D", "", word)
-        pattern = arg(_like(word))
-        options = [f"c.first_key LIKE {pattern}{escape}", f"c.last_key LIKE {pattern}{escape}"]
-        if digits and len(digits) >= len(word) - 1:  # "335", "+39335", "335-12"
-            options.append(f"c.mobile LIKE {arg(_like(digits))}{escape}")
+        if digits and len(digits) >= len(word) - 1:  # "335", "+39335", "335-12": a number
+            options = [
+                f"instr(c.mobile, {arg(digits)})"
+                if kind == "sqlite"
+                else f"c.mobile LIKE {arg(_like(digits))}"
+            ]
+        elif kind == "sqlite":
+            # instr() beats LIKE on SQLite, and the keys are already folded to lower case.
+            name = arg(word)
+            options = [f"instr(c.first_key, {name})", f"instr(c.last_key, {name})"]
+        else:
+            # LIKE, which the trigram index serves (its default escape is the backslash).
+            pattern = arg(_like(word))
+            options = [f"c.first_key LIKE {pattern}", f"c.last_key LIKE {pattern}"]
         where.append("(" + " OR ".join(options) + ")")
     if flt.group_id is not None:
         where.append(
@@ -176,7 +183,10 @@ def contact_row(r: dict[str, Any], groups: tuple[GroupRef, ...] = ()) -> Contact
     )
 
 
-ORDER = {"recent": "c.id DESC", "surname": "c.last_key, c.first_key, c.id"}
+ORDER = {"recent": "c.created_at DESC, c.id DESC", "surname": "c.last_key, c.first_key, c.mobile"}
+# Among a search's matches: ids grow with creation, so the newest are the highest ids (and the
+# id is in SQLite's covering index, where created_at is not).
+MATCH_ORDER = {"recent": "c.id DESC", "surname": "c.last_key, c.first_key, c.mobile"}
 
 
 async def contacts_search(
@@ -191,17 +201,23 @@ async def contacts_search(
     db = database()
     clause, args = filter_sql(db.kind, account_id, flt)
     page = max(1, page)
-    offset = (page - 1) * per_page
+    limits = f"LIMIT {int(per_page)} OFFSET {int((page - 1) * per_page)}"
     async with db.reading() as tx:
-        rows = await tx.fetch(
-            f"SELECT {CONTACT_COLUMNS} FROM contact c WHERE {clause}"
-            f" ORDER BY {ORDER[sort]} LIMIT {int(per_page)} OFFSET {int(offset)}",
-            *args,
-        )
-        if page == 1 and len(rows) < per_page:
-            total = len(rows)
+        if not flt.text.strip():
+            # The whole book or a group: the page walks an index; the count reads one.
+            rows = await tx.fetch(
+                f"SELECT {CONTACT_COLUMNS} FROM contact c WHERE {clause}"
+                f" ORDER BY {ORDER[sort]} {limits}",
+                *args,
+            )
+            if page == 1 and len(rows) < per_page:
+                total = len(rows)
+            else:
+                total = int(
+                    await tx.fetchval(f"SELECT count(*) FROM contact c WHERE {clause}", *args)
+                )
         else:
-            total = int(await tx.fetchval(f"SELECT count(*) FROM contact c WHERE {clause}", *args))
+            rows, total = await _search_page(tx, clause, args, sort, page, per_page, limits)
         groups = await _groups_of(tx, [int(r["id"]) for r in rows])
     return ContactPage(
         rows=[contact_row(r, groups.get(int(r["id"]), ())) for r in rows],
@@ -209,6 +225,45 @@ async def contacts_search(
         page=page,
         per_page=per_page,
     )
+
+
+# A search with up to this many matches is answered in one pass over them; more matches are
+# counted apart and the page is read walking the list's index, which soon fills a page.
+MATCHES_IN_ONE_PASS = 2000
+
+
+async def _search_page(
+    tx: Any, clause: str, args: list[Any], sort: Sort, page: int, per_page: int, limits: str
+) -> tuple[list[dict[str, Any]], int]:
+    # SQLite reads the matches from the covering surname index, denser than the table;
+    # PostgreSQL finds them through the trigram index. MATERIALIZED keeps the planner from
+    # walking the list's order instead, which reads most of the account when matches are rare.
+    hint = " INDEXED BY contact_surname" if tx.kind == "sqlite" else ""
+    found = await tx.fetch(
+        "WITH matches AS MATERIALIZED (SELECT c.id, c.last_key, c.first_key, c.mobile"
+        f" FROM contact c{hint} WHERE {clause} LIMIT {MATCHES_IN_ONE_PASS + 1})"
+        " SELECT c.id, count(*) OVER () AS total"
+        f" FROM matches c ORDER BY {MATCH_ORDER[sort]} {limits}",
+        *args,
+    )
+    total = int(found[0]["total"]) if found else 0
+    if total > MATCHES_IN_ONE_PASS or (not found and page > 1):
+        total = int(
+            await tx.fetchval(f"SELECT count(*) FROM contact c{hint} WHERE {clause}", *args)
+        )
+        if total <= (page - 1) * per_page:
+            return [], total
+        found = await tx.fetch(
+            f"SELECT c.id FROM contact c WHERE {clause} ORDER BY {ORDER[sort]} {limits}", *args
+        )
+    if not found:
+        return [], total
+    ids = [int(r["id"]) for r in found]
+    fetched = await tx.fetch(
+        f"SELECT {CONTACT_COLUMNS} FROM contact c WHERE c.id {tx.in_ids('$1')}", tx.ids(ids)
+    )
+    by_id = {int(r["id"]): r for r in fetched}
+    return [by_id[i] for i in ids if i in by_id], total
 
 
 async def _groups_of(tx: Any, contact_ids: list[int]) -> dict[int, tuple[GroupRef, ...]]:

@@ -70,6 +70,26 @@ MAIL_STATUSES = {
 
 _MAIL_STYLES = {"pending": "yellow", "sent": "green", "failed": "bold red"}
 
+# Where a contact came from (contact.source).
+CONTACT_SOURCES = {
+    "panel": "pannello",
+    "import": "importazione",
+    "signup": "iscrizione web",
+    "api": "API",
+}
+
+IMPORT_STATUSES = {
+    "pending": "In attesa",
+    "running": "In corso",
+    "done": "Completata",
+    "failed": "Non riuscita",
+}
+
+_IMPORT_STYLES = {"pending": "yellow", "running": "yellow", "done": "green", "failed": "bold red"}
+
+# An import report's rejected rows: a bad number, or a number already met higher in the file.
+REPORT_STATUSES = {"rejected": "Scartata", "duplicate": "Doppione"}
+
 
 def local_time(value: datetime | None, *, seconds: bool = False) -> str:
     if value is None:
@@ -113,6 +133,37 @@ def mail_kind(kind: str) -> str:
 
 def mail_status(status: str) -> Text:
     return text(MAIL_STATUSES.get(status, status), style=_MAIL_STYLES.get(status, ""))
+
+
+def contact_source(source: str) -> str:
+    return CONTACT_SOURCES.get(source, source)
+
+
+def import_status(status: str, percent: int) -> Text:
+    label = IMPORT_STATUSES.get(status, status)
+    if status == "running":
+        label = f"{label} {percent}%"
+    return text(label, style=_IMPORT_STYLES.get(status, ""))
+
+
+def import_file(kind: str, filename: str) -> str:
+    if filename:
+        return filename
+    return "testo incollato" if kind == "paste" else "—"
+
+
+def report_status(status: str) -> str:
+    return REPORT_STATUSES.get(status, status)
+
+
+def filled(template: str, params: dict[str, str]) -> str:
+    """A platform message stored as an Italian template and its values ("Riga %(row)s")."""
+    if not params:
+        return template
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):  # a template that does not match its values
+        return template
 
 
 def login_outcome(success: bool) -> Text:

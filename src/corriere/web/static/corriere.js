@@ -9,4 +9,17 @@
       event.detail.headers["X-CSRFToken"] = meta.content;
     }
   });
+  // "Select the page": a header checkbox with data-check-all="name" ticks every checkbox of that
+  // name in its form (without JavaScript, rows are ticked one by one).
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box || !box.matches || !box.matches("input[data-check-all]")) {
+      return;
+    }
+    var form = box.form || document;
+    var boxes = form.querySelectorAll('input[type="checkbox"][name="' + box.dataset.checkAll + '"]');
+    Array.prototype.forEach.call(boxes, function (other) {
+      other.checked = box.checked;
+    });
+  });
 })();

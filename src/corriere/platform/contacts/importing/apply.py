@@ -30,11 +30,16 @@ def _merge_variables(tx: Tx) -> str:
     return "(contact.variables::jsonb || r.variables::jsonb)::text"
 
 
+async def lock_book(tx: Tx, account_id: int) -> None:
+    """Wait for any other import of the account being applied (until this transaction ends):
+    two at once would both insert the same new numbers, or create the same new group."""
+    if tx.kind == "postgres":  # SQLite's write transactions already run one at a time
+        await tx.execute("SELECT pg_advisory_xact_lock(7001, $1)", account_id)
+
+
 async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | None) -> None:
     now = utcnow()
-    if tx.kind == "postgres":
-        # Two imports of one account at once would both insert the same new numbers.
-        await tx.execute("SELECT pg_advisory_xact_lock(7001, $1)", account_id)
+    await lock_book(tx, account_id)
     await tx.execute(
         "UPDATE import_row SET status = 'duplicate', reason = $2,"
         ' reason_params = \'{"row": "\' || CAST((SELECT max(later.row_number) FROM import_row'

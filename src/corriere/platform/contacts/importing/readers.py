@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,8 +86,8 @@ def sniff_kind(data: bytes) -> str:
     head = data[:65536]
     if b"\0" in head:
         raise ImportRefused("Formato del file non riconosciuto: usa .xlsx, .xls, .ods o .csv")
-    lowered = head.lstrip()[:200].lower()
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")):
+    lowered = head.removeprefix(codecs.BOM_UTF8).lstrip()[:200].lower()
+    if lowered.startswith(_MARKUP):
         raise ImportRefused(
             "Il file è una pagina web o un XML, non un foglio di calcolo: salvalo in .xlsx o .csv"
         )
@@ -94,6 +95,8 @@ def sniff_kind(data: bytes) -> str:
 
 
 _PROTECTED = "Il file è protetto da password: toglila e riprova"
+# How web pages (also the tables sites export as ".xls") and XML files begin.
+_MARKUP = (b"<!doctype html", b"<html", b"<?xml", b"<table", b"<head", b"<body", b"<meta")
 
 
 def _check_zip(data: bytes, *, max_uncompressed: int) -> dict[str, zipfile.ZipInfo]:
@@ -213,11 +216,13 @@ def _encoding(data: bytes) -> str:
 
 
 def _delimiter(sample: str) -> str:
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
-    except csv.Error:
-        first = sample.splitlines()[0] if sample else ""
-        return max(";,\t|", key=first.count) if first else ";"
+    """The separator the header line uses most, outside quotes (";" when it has none: one
+    column). Not csv.Sniffer: it guesses from quoted cells, and a cell like
+    '=HYPERLINK("http://x","y") or an apostrophe-guarded value misleads it."""
+    first = next((line for line in sample.splitlines() if line.strip()), "")
+    first = re.sub(r'"[^"]*"', "", first)
+    best = max(";,\t|", key=first.count)
+    return best if first.count(best) else ";"
 
 
 def _csv_sheet(data: bytes) -> Sheet:

@@ -30,6 +30,8 @@ async def rejected_rows_csv(
     header = job.header or ["Cellulare"]
     writer.writerow([*header, row_label, reason_label])
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
     mobile_column = next((i for i, h in enumerate(header) if standard_field_for(h) == "mobile"), 0)
     count = 0
     async for line in import_rejections_all(job.account_id, job.id):

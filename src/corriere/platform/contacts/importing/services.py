@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from corriere.platform.clock import utcnow
 from corriere.platform.contacts.groups import group_insert
-from corriere.platform.contacts.importing.apply import apply_rows
+from corriere.platform.contacts.importing.apply import apply_rows, lock_book
 from corriere.platform.contacts.importing.readers import (
     ImportRefused,
     Sheet,
@@ -165,9 +165,15 @@ async def contact_import_run(*, import_id: int, settings: Settings) -> None:
         del data
         await _stage(import_id, account_id, sheet, row["prefix"], settings)
         async with db.transaction() as tx:
+            await lock_book(tx, account_id)
             group_id = row["contact_group"]
             if group_id is None and new_group:
-                group_id = await group_insert(tx, account_id, new_group)
+                # Made since the import was started (by another import, or by hand): use it.
+                group_id = await tx.fetchval(
+                    "SELECT id FROM contact_group WHERE account = $1 AND name_key = $2",
+                    account_id,
+                    new_group.lower(),
+                ) or await group_insert(tx, account_id, new_group)
                 await tx.execute(
                     "UPDATE contact_import SET contact_group = $1 WHERE id = $2",
                     group_id,

@@ -44,6 +44,8 @@ _REL = re.compile(rb"<Relationship\b([^>]*)/?>", re.S)
 _REL_ATTR = re.compile(rb'\b(Id|Target)="([^"]*)"')
 _DATE_FORMATS = {14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 34, 35, 36, 50, 51, 52, 53, 54, 57, 58}
 _EPOCH = datetime(1899, 12, 30)
+_EPOCH_1904 = datetime(1904, 1, 1)  # <workbookPr date1904="1"/>: old Excel for Mac
+_DATE_1904 = re.compile(rb'<workbookPr\b[^>]*\bdate1904="(?:1|true)"')
 
 
 class PackedStrings:
@@ -169,14 +171,14 @@ def _column(ref: bytes) -> int:
     return index - 1
 
 
-def _number(raw: bytes, is_date: bool) -> Any:
+def _number(raw: bytes, is_date: bool, epoch: datetime = _EPOCH) -> Any:
     text = raw.decode("ascii", errors="replace").strip()
     try:
         value = float(text)
     except ValueError:
         return text
     if is_date and 0 < value < 2958466:
-        moment = _EPOCH + timedelta(days=value)
+        moment = epoch + timedelta(days=value)
         return moment.date() if moment.time() == datetime.min.time() else moment
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
@@ -186,6 +188,7 @@ def iter_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[tuple[int, list[
     names = set(archive.namelist())
     strings = _shared_strings(archive, names)
     dates = _date_styles(archive, names)
+    epoch = _EPOCH_1904 if _DATE_1904.search(archive.read("xl/workbook.xml")) else _EPOCH
     expected = 0
     with archive.open(sheet) as handle:
         for row in _elements(handle, _ROW, b"</row>"):
@@ -197,9 +200,9 @@ def iter_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[tuple[int, list[
             body = body or b""
             fast = _FAST_CELL.findall(body)
             if len(fast) == body.count(b"<c ") + body.count(b"<c>"):
-                values = _fast_values(fast, strings, dates)
+                values = _fast_values(fast, strings, dates, epoch)
             else:
-                values = _general_values(body, strings, dates)
+                values = _general_values(body, strings, dates, epoch)
             yield expected, values
 
 
@@ -210,6 +213,7 @@ def _fast_values(
     cells: list[tuple[bytes, bytes, bytes, bytes, bytes, bytes]],
     strings: PackedStrings,
     dates: set[int],
+    epoch: datetime,
 ) -> list[Any]:
     values: list[Any] = []
     for ref, style, kind, raw, plain, inline in cells:
@@ -219,7 +223,7 @@ def _fast_values(
         if kind == b"s":
             value: Any = strings[int(raw)] if raw else ""
         elif not kind or kind == b"n":
-            value = _number(raw, bool(style) and int(style) in dates) if raw else ""
+            value = _number(raw, bool(style) and int(style) in dates, epoch) if raw else ""
         elif kind == b"inlineStr":
             value = _unescape(plain) if plain or not inline else _unescape(_text(inline))
         else:
@@ -246,7 +250,9 @@ def _typed(kind: bytes, raw: bytes) -> Any:
     return _unescape(raw)
 
 
-def _general_values(body: bytes, strings: PackedStrings, dates: set[int]) -> list[Any]:
+def _general_values(
+    body: bytes, strings: PackedStrings, dates: set[int], epoch: datetime
+) -> list[Any]:
     values: list[Any] = []
     for cell in _CELL.finditer(body):
         info = dict(_ATTR.findall(cell.group(1)))
@@ -269,7 +275,7 @@ def _general_values(body: bytes, strings: PackedStrings, dates: set[int]) -> lis
                     value = ""
             elif kind == b"n":
                 style = info.get(b"s")
-                value = _number(raw, bool(style) and int(style or 0) in dates) if raw else ""
+                value = _number(raw, bool(style) and int(style or 0) in dates, epoch) if raw else ""
             else:
                 value = _typed(kind, raw)
         if column >= len(values):

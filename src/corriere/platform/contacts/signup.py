@@ -1,0 +1,587 @@
+"""ISCRIZIONE VIA WEB: the account's public sign-up page, where people subscribe their mobile
+number to the groups flagged for web sign-up (and unsubscribe it again).
+
+The page lives at a random token (`/iscrizione/<token>`) and may be embedded in any site, so it
+cannot lean on the panel's CSRF cookie. What keeps bots out instead, without a third-party
+captcha: a honeypot field that people never see (it must stay empty), a signed time token issued
+when the page is rendered (a form sent less than 3 seconds or more than 24 hours after that, or
+with a forged token, is refused), and rate limits counted from the `signup` table (so they hold
+across web instances). Every subscription and unsubscription is recorded with its evidence: IP,
+embedding page, user agent and the exact consent text shown.
+
+Every query names the account: a group id of another account is simply not one of the page's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from corriere.platform.clock import utcnow
+from corriere.platform.contacts.fields import ContactValues, read_mobile
+from corriere.platform.contacts.services import (
+    BAD_MOBILE,
+    FORM_FIELDS,
+    contact_values,
+    insert_contact,
+)
+from corriere.platform.db import Tx, database
+from corriere.platform.errors import (
+    FieldErrors,
+    NotFoundError,
+    TooManyAttemptsError,
+    ValidationError,
+)
+from corriere.platform.phones import InvalidNumber
+from corriere.platform.settings import get_settings
+
+# The optional fields the page may ask for, in the manual's order (the mobile is always asked).
+SIGNUP_FIELDS: tuple[str, ...] = FORM_FIELDS
+DEFAULT_FIELDS = ("first_name", "last_name")
+TITLE_LIMIT = 120
+CONSENT_LIMIT = 2000
+DEFAULT_PREFIX = "39"
+DEFAULT_CONSENT = (
+    "Acconsento a ricevere SMS informativi da {name} e al trattamento del mio numero per questo"
+    " scopo. Posso cancellarmi in ogni momento da questa pagina."
+)
+
+# Spam checks and limits.
+MIN_FILL = timedelta(seconds=3)
+MAX_FILL = timedelta(hours=24)
+RATE_WINDOW = timedelta(hours=1)
+SUBSCRIBE_PER_IP = 5
+SUBSCRIBE_PER_ACCOUNT = 200
+UNSUBSCRIBE_PER_IP = 10
+UNSUBSCRIBE_PER_ACCOUNT = 200
+IP_LIMIT = 45
+TEXT_LIMIT = 1000  # source and user agent, as recorded
+
+# Messages (Italian; marked for translation in web/platform_messages.py).
+PAGE_NOT_FOUND = "Pagina di iscrizione inesistente"
+NOT_ACCEPTED = (
+    "Non è stato possibile completare la richiesta: attendi qualche secondo, ricarica la pagina"
+    " e riprova."
+)
+NO_GROUPS = "Le iscrizioni non sono aperte in questo momento"
+MOBILE_REQUIRED = "Indica il numero di cellulare"
+BAD_PREFIX = "Prefisso internazionale non valido (es. 39)"
+CONSENT_REQUIRED = "Per iscriverti devi dare il consenso"
+GROUP_REQUIRED = "Scegli almeno una lista"
+GROUP_UNKNOWN = "Lista non disponibile: ricarica la pagina e riprova"
+TOO_MANY_FROM_IP = "Troppe richieste da questa connessione: riprova tra un'ora"
+TOO_MANY_FOR_ACCOUNT = "Troppe richieste in poco tempo: riprova più tardi"
+FIELD_UNKNOWN = "Campo non disponibile: %(name)s"
+CONSENT_TEXT_REQUIRED = "Indica il testo del consenso"
+CONSENT_TEXT_TOO_LONG = "Il testo del consenso può avere al massimo 2000 caratteri"
+TITLE_TOO_LONG = "Il titolo può avere al massimo 120 caratteri"
+
+
+@dataclass(frozen=True, slots=True)
+class SignupGroup:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignupFormSettings:
+    """The owner's view of the page: what it asks and the groups people join."""
+
+    token: str
+    fields: tuple[str, ...]
+    title: str
+    consent_text: str
+    enabled: bool
+    groups: tuple[SignupGroup, ...]  # the account's groups flagged for web sign-up
+
+
+@dataclass(frozen=True, slots=True)
+class SignupPage:
+    """The public page as visitors see it."""
+
+    account_id: int
+    token: str
+    title: str
+    fields: tuple[str, ...]
+    consent_text: str
+    groups: tuple[SignupGroup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SignupDone:
+    contact_id: int
+    created: bool  # a new contact (False: an existing number, updated)
+    groups: tuple[str, ...]  # the names of the groups chosen
+
+
+def _split_fields(text: str) -> tuple[str, ...]:
+    given = {part.strip() for part in text.split(",")}
+    return tuple(name for name in SIGNUP_FIELDS if name in given)
+
+
+async def _flagged_groups(tx: Tx, account_id: int) -> tuple[SignupGroup, ...]:
+    rows = await tx.fetch(
+        "SELECT id, name FROM contact_group WHERE account = $1 AND web_signup = true"
+        " ORDER BY name_key, id",
+        account_id,
+    )
+    return tuple(SignupGroup(int(r["id"]), r["name"]) for r in rows)
+
+
+_FORM_SELECT = (
+    "SELECT token, fields, title, consent_text, enabled FROM signup_form WHERE account = $1"
+)
+
+
+async def _form_create(account_id: int) -> None:
+    """The page's row with its random address and the defaults (a no-op if it exists)."""
+    async with database().transaction() as tx:
+        owner = await tx.fetchrow(
+            "SELECT username, first_name, last_name FROM account WHERE id = $1", account_id
+        )
+        if owner is None:
+            raise NotFoundError("Account inesistente")
+        name = f"{owner['first_name']} {owner['last_name']}".strip() or owner["username"]
+        await tx.execute(
+            "INSERT INTO signup_form (account, token, fields, title, consent_text, enabled,"
+            " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account) DO NOTHING",
+            account_id,
+            secrets.token_urlsafe(18),  # 24 characters, URL-safe
+            ",".join(DEFAULT_FIELDS),
+            "",
+            DEFAULT_CONSENT.format(name=name),
+            True,
+            utcnow(),
+        )
+
+
+async def signup_form_get(account_id: int) -> SignupFormSettings:
+    """The account's sign-up page settings, created with defaults (and its address) on first use."""
+    async with database().reading() as tx:
+        row = await tx.fetchrow(_FORM_SELECT, account_id)
+        groups = await _flagged_groups(tx, account_id)
+    if row is None:
+        await _form_create(account_id)
+        row = await database().fetchrow(_FORM_SELECT, account_id)
+        assert row is not None
+    return SignupFormSettings(
+        token=row["token"],
+        fields=_split_fields(row["fields"]),
+        title=row["title"],
+        consent_text=row["consent_text"],
+        enabled=bool(row["enabled"]),
+        groups=groups,
+    )
+
+
+async def signup_form_update(
+    *,
+    account_id: int,
+    fields: Sequence[str],
+    title: str,
+    consent_text: str,
+    enabled: bool,
+) -> SignupFormSettings:
+    """Change what the page asks and says; the address stays the same."""
+    title, consent_text = " ".join(title.split()), consent_text.strip()
+    errors: dict[str, str] = {}
+    params: dict[str, dict[str, str]] = {}
+    unknown = [name for name in fields if name not in SIGNUP_FIELDS]
+    if unknown:
+        errors["fields"], params["fields"] = FIELD_UNKNOWN, {"name": unknown[0][:40]}
+    if len(title) > TITLE_LIMIT:
+        errors["title"] = TITLE_TOO_LONG
+    if not consent_text:
+        errors["consent_text"] = CONSENT_TEXT_REQUIRED
+    elif len(consent_text) > CONSENT_LIMIT:
+        errors["consent_text"] = CONSENT_TEXT_TOO_LONG
+    if errors:
+        raise FieldErrors(errors, params)
+    await signup_form_get(account_id)  # the row exists from here on
+    chosen = [name for name in SIGNUP_FIELDS if name in set(fields)]
+    async with database().transaction() as tx:
+        await tx.execute(
+            "UPDATE signup_form SET fields = $1, title = $2, consent_text = $3, enabled = $4"
+            " WHERE account = $5",
+            ",".join(chosen),
+            title,
+            consent_text,
+            enabled,
+            account_id,
+        )
+    return await signup_form_get(account_id)
+
+
+async def signup_page_get(token: str) -> SignupPage | None:
+    """The public page at `token`; None when there is none, it is switched off, or its account
+    is not active."""
+    if not token or len(token) > 24:
+        return None
+    async with database().reading() as tx:
+        row = await tx.fetchrow(
+            "SELECT f.account, f.token, f.fields, f.title, f.consent_text FROM signup_form f"
+            " JOIN account a ON a.id = f.account"
+            " WHERE f.token = $1 AND f.enabled = true AND a.status = 'active'",
+            token,
+        )
+        if row is None:
+            return None
+        account_id = int(row["account"])
+        groups = await _flagged_groups(tx, account_id)
+    return SignupPage(
+        account_id=account_id,
+        token=row["token"],
+        title=row["title"],
+        fields=_split_fields(row["fields"]),
+        consent_text=row["consent_text"],
+        groups=groups,
+    )
+
+
+# ---------------------------------------------------------------------------- the time token
+
+
+def _signature(token: str, issued: int, consent_text: str) -> str:
+    key = get_settings().effective_secret_key().encode()
+    consent = hashlib.sha256(consent_text.encode()).hexdigest()
+    message = f"signup|{token}|{issued}|{consent}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:18]
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def signup_time_token(page: SignupPage, *, now: datetime | None = None) -> str:
+    """The signed time the page was rendered at, for its form's hidden field. It also binds the
+    consent text shown: a form filled before the owner changed it is refused, so the text a
+    subscription records is the one the person saw."""
+    issued = int((now or utcnow()).timestamp())
+    return f"{issued}.{_signature(page.token, issued, page.consent_text)}"
+
+
+def _fill_time_ok(page: SignupPage, value: str, now: datetime) -> bool:
+    issued_text, _, signature = value.strip().partition(".")
+    if not issued_text.isdigit() or len(issued_text) > 12:
+        return False
+    issued = int(issued_text)
+    expected = _signature(page.token, issued, page.consent_text)
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
+        return False
+    age = now.timestamp() - issued
+    return MIN_FILL.total_seconds() <= age <= MAX_FILL.total_seconds()
+
+
+# ---------------------------------------------------------------------------- subscribe
+
+
+def _prefix(value: str) -> str:
+    prefix = value.strip().lstrip("+") or DEFAULT_PREFIX
+    if not prefix.isdigit() or len(prefix) > 3 or prefix.startswith("0"):
+        raise ValueError(prefix)
+    return prefix
+
+
+def _read_submission(
+    page: SignupPage, form: Mapping[str, str], group_ids: Sequence[int], consent: bool
+) -> tuple[ContactValues, tuple[SignupGroup, ...]]:
+    """The contact's values (the page's fields only) and the groups chosen, or FieldErrors."""
+    errors: dict[str, str] = {}
+    params: dict[str, dict[str, str]] = {}
+    values = ContactValues()
+    try:
+        prefix = _prefix(form.get("prefix", ""))
+    except ValueError:
+        errors["prefix"], prefix = BAD_PREFIX, DEFAULT_PREFIX
+    asked = {name: form.get(name, "") for name in page.fields}  # nothing the page did not ask
+    asked["mobile"] = form.get("mobile", "")
+    try:
+        values = contact_values(asked, prefix=prefix)
+    except FieldErrors as exc:
+        errors.update(exc.templates)
+        params.update(exc.field_params)
+    if not asked["mobile"].strip():
+        errors["mobile"] = MOBILE_REQUIRED
+        params.pop("mobile", None)
+    flagged = {g.id: g for g in page.groups}
+    wanted = list(dict.fromkeys(group_ids))
+    if not wanted and len(page.groups) == 1:
+        wanted = [page.groups[0].id]  # the only list: implied
+    if not wanted:
+        errors["groups"] = GROUP_REQUIRED
+    elif any(g not in flagged for g in wanted):
+        errors["groups"] = GROUP_UNKNOWN
+    if not consent:
+        errors["consent"] = CONSENT_REQUIRED
+    if errors:
+        raise FieldErrors(errors, params)
+    return values, tuple(flagged[g] for g in wanted)
+
+
+async def _check_rate(tx: Tx, account_id: int, ip: str, action: str, now: datetime) -> None:
+    since = now - RATE_WINDOW
+    per_ip, per_account = (
+        (SUBSCRIBE_PER_IP, SUBSCRIBE_PER_ACCOUNT)
+        if action == "subscribe"
+        else (UNSUBSCRIBE_PER_IP, UNSUBSCRIBE_PER_ACCOUNT)
+    )
+    from_ip = await tx.fetchval(
+        "SELECT count(*) FROM signup WHERE ip = $1 AND action = $2 AND created_at > $3",
+        ip,
+        action,
+        since,
+    )
+    if int(from_ip) >= per_ip:
+        raise TooManyAttemptsError(TOO_MANY_FROM_IP)
+    for_account = await tx.fetchval(
+        "SELECT count(*) FROM signup WHERE account = $1 AND action = $2 AND created_at > $3",
+        account_id,
+        action,
+        since,
+    )
+    if int(for_account) >= per_account:
+        raise TooManyAttemptsError(TOO_MANY_FOR_ACCOUNT)
+
+
+async def _contact_of(tx: Tx, account_id: int, mobile: str) -> int | None:
+    found = await tx.fetchval(
+        "SELECT id FROM contact WHERE account = $1 AND mobile = $2", account_id, mobile
+    )
+    return None if found is None else int(found)
+
+
+async def _update_given(
+    tx: Tx, account_id: int, contact_id: int, values: ContactValues, fields: Sequence[str]
+) -> None:
+    """Overwrite only the fields the person filled in; the rest of the contact stays."""
+    changes: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(values, name)
+        if value not in ("", None):
+            changes[name] = value
+    if "first_name" in changes:
+        changes["first_key"] = values.first_key
+    if "last_name" in changes:
+        changes["last_key"] = values.last_key
+    changes["updated_at"] = utcnow()
+    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=1))
+    n = len(changes)
+    await tx.execute(
+        f"UPDATE contact SET {sets} WHERE id = ${n + 1} AND account = ${n + 2}",
+        *changes.values(),
+        contact_id,
+        account_id,
+    )
+
+
+async def _join(tx: Tx, contact_id: int, groups: Sequence[SignupGroup], now: datetime) -> None:
+    ids = [g.id for g in groups]
+    present = await tx.fetch(
+        f"SELECT contact_group FROM group_member WHERE contact = $1"
+        f" AND contact_group {tx.in_ids('$2')}",
+        contact_id,
+        tx.ids(ids),
+    )
+    already = {int(r["contact_group"]) for r in present}
+    await tx.insert_many(
+        "group_member",
+        ("contact_group", "contact", "created_at"),
+        [(g, contact_id, now) for g in ids if g not in already],
+    )
+
+
+async def _record(
+    tx: Tx,
+    *,
+    account_id: int,
+    contact_id: int | None,
+    action: str,
+    mobile: str,
+    groups: Sequence[str],
+    ip: str,
+    source: str,
+    user_agent: str,
+    consent_text: str,
+    now: datetime,
+) -> None:
+    await tx.insert_many(
+        "signup",
+        (
+            "account",
+            "contact",
+            "action",
+            "mobile",
+            "groups",
+            "ip",
+            "source",
+            "user_agent",
+            "consent_text",
+            "created_at",
+        ),
+        [
+            (
+                account_id,
+                contact_id,
+                action,
+                mobile,
+                ", ".join(groups),
+                ip,
+                source,
+                user_agent,
+                consent_text,
+                now,
+            )
+        ],
+    )
+
+
+def _is_unique_violation(exc: BaseException) -> bool:
+    """Two submissions of the same number at once (PostgreSQL): the loser retries once."""
+    return type(exc).__name__ in ("UniqueViolationError", "IntegrityError")
+
+
+def _evidence(ip: str, source: str, user_agent: str) -> tuple[str, str, str]:
+    return (
+        (ip.strip() or "unknown")[:IP_LIMIT],
+        (source.strip() or "direct")[:TEXT_LIMIT],
+        user_agent.strip()[:TEXT_LIMIT],
+    )
+
+
+async def _page_or_404(token: str) -> SignupPage:
+    page = await signup_page_get(token)
+    if page is None:
+        raise NotFoundError(PAGE_NOT_FOUND)
+    return page
+
+
+async def signup_submit(
+    *,
+    token: str,
+    form: Mapping[str, str],
+    group_ids: Sequence[int],
+    consent: bool,
+    ip: str,
+    source: str,
+    user_agent: str,
+    started_at_token: str,
+    honeypot: str,
+    now: datetime | None = None,
+) -> SignupDone:
+    """Subscribe the form's number to the chosen groups (the only flagged one when there is one):
+    a new contact (source "signup"), or an existing one updated with the fields filled in.
+
+    `form` holds `mobile`, `prefix` (default 39) and the page's fields; anything else is ignored.
+    `source` is the page that embedded the form ("" = direct)."""
+    now = now or utcnow()
+    page = await _page_or_404(token)
+    if honeypot.strip() or not _fill_time_ok(page, started_at_token, now):
+        raise ValidationError(NOT_ACCEPTED)
+    if not page.groups:
+        raise ValidationError(NO_GROUPS)
+    values, groups = _read_submission(page, form, group_ids, consent)
+    ip, source, user_agent = _evidence(ip, source, user_agent)
+    for attempt in (1, 2):
+        try:
+            async with database().transaction() as tx:
+                await _check_rate(tx, page.account_id, ip, "subscribe", now)
+                contact_id = await _contact_of(tx, page.account_id, values.mobile)
+                created = contact_id is None
+                if contact_id is None:
+                    contact_id = await insert_contact(tx, page.account_id, values, source="signup")
+                else:
+                    await _update_given(tx, page.account_id, contact_id, values, page.fields)
+                await _join(tx, contact_id, groups, now)
+                await _record(
+                    tx,
+                    account_id=page.account_id,
+                    contact_id=contact_id,
+                    action="subscribe",
+                    mobile=values.mobile,
+                    groups=[g.name for g in groups],
+                    ip=ip,
+                    source=source,
+                    user_agent=user_agent,
+                    consent_text=page.consent_text,
+                    now=now,
+                )
+            return SignupDone(contact_id, created, tuple(g.name for g in groups))
+        except Exception as exc:
+            if attempt == 2 or not _is_unique_violation(exc):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------- unsubscribe
+
+
+async def signup_unsubscribe(
+    *,
+    token: str,
+    mobile: str,
+    ip: str,
+    prefix: str = DEFAULT_PREFIX,
+    source: str = "",
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Take the number out of every web sign-up group of the page's account (the contact stays
+    in the address book) and record the request. The answer is the same whether or not the
+    number was subscribed: the page does not reveal who is."""
+    now = now or utcnow()
+    page = await _page_or_404(token)
+    errors: dict[str, str] = {}
+    params: dict[str, dict[str, str]] = {}
+    try:
+        chosen_prefix = _prefix(prefix)
+    except ValueError:
+        errors["prefix"], chosen_prefix = BAD_PREFIX, DEFAULT_PREFIX
+    number = ""
+    if not mobile.strip():
+        errors["mobile"] = MOBILE_REQUIRED
+    else:
+        try:
+            number = read_mobile(mobile, chosen_prefix).e164
+        except InvalidNumber as exc:
+            errors["mobile"] = BAD_MOBILE
+            params["mobile"] = {"reason": str(exc)}
+    if errors:
+        raise FieldErrors(errors, params)
+    ip, source, user_agent = _evidence(ip, source, user_agent)
+    async with database().transaction() as tx:
+        await _check_rate(tx, page.account_id, ip, "unsubscribe", now)
+        contact_id = await _contact_of(tx, page.account_id, number)
+        removed: list[str] = []
+        if contact_id is not None:
+            rows = await tx.fetch(
+                "SELECT g.id, g.name FROM group_member m"
+                " JOIN contact_group g ON g.id = m.contact_group"
+                " WHERE m.contact = $1 AND g.account = $2 AND g.web_signup = true"
+                " ORDER BY g.name_key, g.id",
+                contact_id,
+                page.account_id,
+            )
+            removed = [r["name"] for r in rows]
+            if rows:
+                await tx.execute(
+                    f"DELETE FROM group_member WHERE contact = $1"
+                    f" AND contact_group {tx.in_ids('$2')}",
+                    contact_id,
+                    tx.ids([int(r["id"]) for r in rows]),
+                )
+        await _record(
+            tx,
+            account_id=page.account_id,
+            contact_id=contact_id,
+            action="unsubscribe",
+            mobile=number,
+            groups=removed,
+            ip=ip,
+            source=source,
+            user_agent=user_agent,
+            consent_text="",
+            now=now,
+        )
