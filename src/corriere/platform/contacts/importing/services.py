@@ -9,6 +9,8 @@ keeps the others, with their reasons, for the report.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -220,29 +222,44 @@ async def _stage(
             import_id,
         )
     chunk: list[tuple[object, ...]] = []
-    done = 0
+    read = 0
+    # One chunk is written while the next is read: the database stores rows on its own (the
+    # server process, or SQLite's thread out of the GIL) while this loop parses the next ones.
+    writing: asyncio.Task[int] | None = None
     rows = staged_rows(
         sheet, import_id, layout, prefix, max_rows=settings.import_max_rows, after=number
     )
-    for staged in rows:
-        chunk.append(staged)
-        if len(chunk) >= CHUNK:
-            done += await _write(import_id, chunk, done)
-            chunk = []
-    done += await _write(import_id, chunk, done)
-    if done == 0:
+    try:
+        for staged in rows:
+            chunk.append(staged)
+            if len(chunk) >= CHUNK:
+                if writing is not None:
+                    await writing
+                read += len(chunk)
+                writing = asyncio.create_task(_write(import_id, chunk, read))
+                chunk = []
+                await asyncio.sleep(0)  # let the write start before parsing on
+        if writing is not None:
+            await writing
+            writing = None
+        read += len(chunk)
+        await _write(import_id, chunk, read)
+    finally:
+        if writing is not None:  # reading failed: let the write end before the failure is kept
+            with contextlib.suppress(Exception):
+                await writing
+    if read == 0:
         raise ImportRefused("Il file non contiene righe da importare dopo le intestazioni")
 
 
-async def _write(import_id: int, chunk: list[tuple[object, ...]], done: int) -> int:
+async def _write(import_id: int, chunk: list[tuple[object, ...]], read: int) -> int:
+    """Store a chunk of checked rows; `read` is how many rows have been read so far."""
     if not chunk:
         return 0
     async with database().transaction() as tx:
         await tx.insert_many("import_row", ROW_COLUMNS, chunk)
         await tx.execute(
-            "UPDATE contact_import SET processed_rows = $1 WHERE id = $2",
-            done + len(chunk),
-            import_id,
+            "UPDATE contact_import SET processed_rows = $1 WHERE id = $2", read, import_id
         )
     return len(chunk)
 
