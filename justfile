@@ -65,10 +65,20 @@ tui:
 smsc-sim:
     {{venv}}/corriere smsc-sim
 
-# Benchmarks (not tests): the pipeline on SQLite then PostgreSQL, N recipients
+# Benchmark the pipeline (creation and end-to-end delivery) on SQLite then PostgreSQL, N recipients
 bench N="100000":
     {{venv}}/python bench/pipeline.py --n {{N}} --db sqlite
     {{venv}}/python bench/pipeline.py --n {{N}} --db postgres --pg-url {{pg_url}}
+
+# Benchmark the panel pages under 50 signed-in sessions (needs wrk), on SQLite then PostgreSQL
+bench-web:
+    {{venv}}/python bench/web.py --db sqlite
+    {{venv}}/python bench/web.py --db postgres --pg-url {{pg_url}}
+
+# Benchmark the address book: N-row import, export and search, and a million-row import's memory
+bench-contacts N="100000":
+    {{venv}}/python bench/contacts.py --n {{N}} --db sqlite
+    {{venv}}/python bench/contacts.py --n {{N}} --db postgres --pg-url {{pg_url}}
 
 # Extract the web panel's translatable strings (Italian msgids) into locales/messages.pot
 i18n-extract:

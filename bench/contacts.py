@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import platform
 import random
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -38,7 +36,6 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from corriere.gateway.embedded_redis import ensure_embedded_redis, stop_embedded_redis
 from corriere.platform.accounts.services import account_create
 from corriere.platform.contacts.exporting import export_csv, export_xlsx
 from corriere.platform.contacts.importing.queries import import_get
@@ -54,7 +51,7 @@ from corriere.platform.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sheets import write_xlsx_shared
-from web import _kill_leftovers, free_port, sign_in
+from web import sign_in, web_server
 
 HEADER = [
     "Nome", "Cognome", "Cellulare", "Sesso", "Indirizzo", "Città", "Provincia", "DataNascita",
@@ -210,34 +207,7 @@ def searches(n: int) -> list[str]:
 def search_through_the_page(
     url: str, home: Path, username: str, n: int, seconds: int
 ) -> dict[str, object]:
-    sock = home / "redis" / "redis.sock"
-    redis_url = ensure_embedded_redis(sock)
-    port = free_port()
-    env = dict(
-        os.environ,
-        CORRIERE_HOME=str(home),
-        CORRIERE_DATABASE_URL=url,
-        CORRIERE_REDIS_URL=redis_url,
-        CORRIERE_LOG_LEVEL="WARNING",
-        CORRIERE_SMPP_ROUTES="smpp://bench:pw@127.0.0.1:9/?name=sim",
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "corriere", "web", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/accesso", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with web_server(url, home) as base:
         (cookie,) = asyncio.run(sign_in(base, [username]))
         words = searches(n)
         latencies = []
@@ -270,15 +240,6 @@ def search_through_the_page(
             + '", ["HX-Request"] = "true", ["HX-Target"] = "results"})\nend\n'
         )
         concurrent = wrk_search(base, script, paths, seconds)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
-        _kill_leftovers(f"--port {port}")
-        stop_embedded_redis(sock)
     return {"sequential": sequential, "wrk_c10": concurrent}
 
 

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -165,6 +166,53 @@ def _kill_leftovers(marker: str) -> None:
                 os.kill(int(proc.name), signal.SIGKILL)
 
 
+@contextlib.contextmanager
+def web_server(url: str, home: Path, *, server: str = "granian") -> Iterator[str]:
+    """One `corriere web` process on `url` (and an embedded Redis under `home`), started and
+    answering; yields its base URL and ends it, granian's worker included."""
+    sock = home / "redis" / "redis.sock"
+    redis_url = ensure_embedded_redis(sock)
+    port = free_port()
+    env = dict(
+        os.environ,
+        CORRIERE_HOME=str(home),
+        CORRIERE_DATABASE_URL=url,
+        CORRIERE_REDIS_URL=redis_url,
+        CORRIERE_LOG_LEVEL="WARNING",
+        CORRIERE_SMPP_ROUTES="smpp://bench:pw@127.0.0.1:9/?name=sim",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "corriere", "web", "--port", str(port), "--server", server],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + "/accesso", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield base
+    finally:
+        group = process.pid  # the session leader's pid names the group
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        _kill_leftovers(f"--port {port} ")
+        stop_embedded_redis(sock)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -187,35 +235,8 @@ def main() -> None:
         url = opts.pg_url.rsplit("/", 1)[0] + f"/{name}"
     else:
         url = f"sqlite:///{home / 'bench.sqlite'}"
-    sock = home / "redis" / "redis.sock"
-    redis_url = ensure_embedded_redis(sock)
     usernames = asyncio.run(prepare(url))
-    port = free_port()
-    env = dict(
-        os.environ,
-        CORRIERE_HOME=str(home),
-        CORRIERE_DATABASE_URL=url,
-        CORRIERE_REDIS_URL=redis_url,
-        CORRIERE_LOG_LEVEL="WARNING",
-        CORRIERE_SMPP_ROUTES="smpp://bench:pw@127.0.0.1:9/?name=sim",
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "corriere", "web", "--port", str(port), "--server", opts.server],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/accesso", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+    with web_server(url, home, server=opts.server) as base:
         cookies = asyncio.run(sign_in(base, usernames))
         cookie_file, script = home / "cookies.txt", home / "rotate.lua"
         cookie_file.write_text("\n".join(cookies) + "\n")
@@ -223,18 +244,6 @@ def main() -> None:
         wrk(base + "/", cookie_file, script, 3)  # warm-up
         home_page = wrk(base + "/", cookie_file, script, opts.seconds)
         history = wrk(base + "/bacheca/storico", cookie_file, script, opts.seconds)
-    finally:
-        group = server.pid  # the session leader's pid names the group
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGTERM)
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
-        _kill_leftovers(f"--port {port} ")
-        stop_embedded_redis(sock)
     result = {
         "db": opts.db,
         "server": f"{opts.server}, 1 worker",

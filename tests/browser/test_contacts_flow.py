@@ -5,14 +5,12 @@ contacts with the search as you type."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from test_flows import PASSWORD, _sign_in, _unique
+from test_flows import _account, _sign_in, _unique
 
 pytestmark = pytest.mark.slow
 
@@ -30,27 +28,7 @@ def _sheet(path: Path, rows: int) -> None:
 
 def test_import_with_progress_and_report_then_search(browser, stack):
     username = f"rubrica{_unique()}"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "corriere",
-            "account",
-            "create",
-            username,
-            "--email",
-            f"{username}@example.com",
-            "--mobile",
-            f"+39340{_unique():07d}",
-            "--password",
-            PASSWORD,
-            "--credits",
-            "1",
-        ],
-        env=stack.env,
-        check=True,
-        capture_output=True,
-    )
+    _account(stack, username, "1")
     path = stack.home / f"{username}.xlsx"
     _sheet(path, 20_000)
     context = browser.new_context(base_url=stack.base_url, locale="it-IT")

@@ -47,9 +47,15 @@ async def signin_for_tests(
 
 @asynccontextmanager
 async def browser(
-    app: Litestar, account_id: int | None = None, *, lang: str = "it", **session: str
+    app: Litestar,
+    account_id: int | None = None,
+    *,
+    lang: str = "it",
+    ip: str = "127.0.0.1",
+    **session: str,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser, signed in as `account_id` when given; several may run at once."""
+    """A browser (from address `ip`), signed in as `account_id` when given; several may run at
+    once (the app starts with the first and stops with the last)."""
     async with AsyncExitStack() as stack:
         if not app.state.get("test_browsers"):
             await stack.enter_async_context(app.lifespan())
@@ -57,7 +63,7 @@ async def browser(
         stack.callback(lambda: app.state.update(test_browsers=app.state["test_browsers"] - 1))
         client = await stack.enter_async_context(
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
+                transport=httpx.ASGITransport(app=app, client=(ip, 40000)),
                 base_url="http://testserver.local",
                 headers={"accept-language": lang},
             )
@@ -91,4 +97,4 @@ def text_of(page: str) -> str:
 
 def error_of(page: str, field: str) -> str:
     match = re.search(rf'<p class="field-error" id="f-{field}-error">([^<]*)</p>', page)
-    return plain(html.unescape(match.group(1))) if match else ""
+    return plain(html.unescape(match.group(1))).strip() if match else ""

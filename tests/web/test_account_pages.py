@@ -12,57 +12,33 @@ with the test on PostgreSQL too; the session store is the real Redis.
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar
 from redis.asyncio import Redis
-from web_helpers import MakeApp, csrf_token_of, html_lang, plain
+from signed_in import browser, error_of, signin_for_tests, text_of
+from web_helpers import MakeApp, csrf_token_of, html_lang
 
 from corriere.platform.accounts.profile import account_profile_update
 from corriere.platform.accounts.queries import account_profile_get
 from corriere.platform.accounts.services import AccountCreated
 from corriere.platform.auth.app_passwords import app_password_create, app_passwords_list
-from corriere.platform.auth.login import SignedIn, session_account
+from corriere.platform.auth.login import session_account
 from corriere.platform.db import database
 from corriere.platform.errors import FieldErrors
 from corriere.web import account_pages, formatting
 from corriere.web.account_pages import platform_text
-from corriere.web.auth import start_session
 from corriere.web.i18n import Catalogs
-from corriere.web.rendering import redirect
 
 PASSWORD = "Sole-Mare-2026"
 MakeAccount = Callable[..., Awaitable[AccountCreated]]
-
-
-@get("/test/signin/{account_id:int}")
-async def signin_for_tests(
-    request: Request[Any, Any, Any], account_id: int, locale: str = ""
-) -> Response[Any]:
-    """Test-only: sign `account_id` in as the login page will (see the module doc)."""
-    row = await database().fetchrow(
-        "SELECT username, locale, timezone, session_epoch FROM account WHERE id = $1", account_id
-    )
-    assert row is not None
-    start_session(
-        request,
-        SignedIn(
-            account_id=account_id,
-            username=row["username"],
-            locale=locale or row["locale"],
-            timezone=row["timezone"],
-            session_epoch=int(row["session_epoch"]),
-        ),
-    )
-    return redirect(request, "/account")
 
 
 @pytest.fixture
@@ -70,20 +46,9 @@ def app(make_app: MakeApp, db: Any) -> Litestar:
     return make_app(route_handlers=[signin_for_tests])
 
 
-@asynccontextmanager
-async def client_for(app: Litestar, lang: str = "it") -> AsyncIterator[httpx.AsyncClient]:
-    """A browser; several may run at once (the app starts with the first, stops with the last)."""
-    async with AsyncExitStack() as stack:
-        if not app.state.get("test_browsers"):
-            await stack.enter_async_context(app.lifespan())
-        app.state["test_browsers"] = app.state.get("test_browsers", 0) + 1
-        stack.callback(lambda: app.state.update(test_browsers=app.state["test_browsers"] - 1))
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://testserver.local",
-            headers={"accept-language": lang},
-        )
-        yield await stack.enter_async_context(client)
+def client_for(app: Litestar, lang: str = "it") -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """A browser, not signed in yet (`sign_in` below)."""
+    return browser(app, lang=lang)
 
 
 async def sign_in(client: httpx.AsyncClient, account_id: int, locale: str = "") -> None:
@@ -96,17 +61,6 @@ async def post_form(
 ) -> httpx.Response:
     token = csrf_token_of((await client.get("/account")).text)
     return await client.post(url, data={**data, "_csrf_token": token}, **kwargs)
-
-
-def text_of(page: str) -> str:
-    """What a reader sees: no tags, one space between words."""
-    return " ".join(plain(html.unescape(re.sub(r"<[^>]+>", " ", page))).split())
-
-
-def error_of(page: str, field: str) -> str:
-    """The message shown next to `field` ("" when none)."""
-    match = re.search(rf'<p class="field-error" id="f-{field}-error">([^<]*)</p>', page)
-    return plain(html.unescape(match.group(1))) if match else ""
 
 
 def profile_form(**changes: str) -> dict[str, str]:

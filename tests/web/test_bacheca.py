@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,43 +18,20 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from litestar import Litestar, Request, Response, get
-from web_helpers import MakeApp, csrf_token_of, html_lang, plain
+from litestar import Litestar
+from signed_in import browser as client_for
+from signed_in import error_of, signin_for_tests, text_of
+from web_helpers import MakeApp, csrf_token_of, html_lang
 
 from corriere.platform.accounts.queries import account_profile_get
 from corriere.platform.accounts.services import AccountCreated
-from corriere.platform.auth.login import SignedIn
 from corriere.platform.credits.alerts import credit_alert_get
 from corriere.platform.credits.queries import ledger_page
 from corriere.platform.db import database
 from corriere.platform.money import to_units
 from corriere.web import bacheca
-from corriere.web.auth import start_session
-from corriere.web.rendering import redirect
 
 MakeAccount = Callable[..., Awaitable[AccountCreated]]
-
-
-@get("/test/signin/{account_id:int}")
-async def signin_for_tests(
-    request: Request[Any, Any, Any], account_id: int, locale: str = "", timezone: str = ""
-) -> Response[Any]:
-    """Test-only: sign `account_id` in as the login page will (see the module doc)."""
-    row = await database().fetchrow(
-        "SELECT username, locale, timezone, session_epoch FROM account WHERE id = $1", account_id
-    )
-    assert row is not None
-    start_session(
-        request,
-        SignedIn(
-            account_id=account_id,
-            username=row["username"],
-            locale=locale or row["locale"],
-            timezone=timezone or row["timezone"],
-            session_epoch=int(row["session_epoch"]),
-        ),
-    )
-    return redirect(request, "/bacheca")
 
 
 @pytest.fixture
@@ -63,43 +39,11 @@ def app(make_app: MakeApp, db: Any) -> Litestar:
     return make_app(route_handlers=[signin_for_tests])
 
 
-@asynccontextmanager
-async def client_for(
-    app: Litestar, account_id: int | None = None, *, lang: str = "it", **session: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser, signed in as `account_id` when given; several may run at once."""
-    async with AsyncExitStack() as stack:
-        if not app.state.get("test_browsers"):
-            await stack.enter_async_context(app.lifespan())
-        app.state["test_browsers"] = app.state.get("test_browsers", 0) + 1
-        stack.callback(lambda: app.state.update(test_browsers=app.state["test_browsers"] - 1))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
-                base_url="http://testserver.local",
-                headers={"accept-language": lang},
-            )
-        )
-        if account_id is not None:
-            response = await client.get(f"/test/signin/{account_id}", params=session)
-            assert response.status_code == 303
-        yield client
-
-
 async def post_form(
     client: httpx.AsyncClient, url: str, data: dict[str, str], **kwargs: Any
 ) -> httpx.Response:
     token = csrf_token_of((await client.get("/bacheca")).text)
     return await client.post(url, data={**data, "_csrf_token": token}, **kwargs)
-
-
-def text_of(page: str) -> str:
-    return " ".join(plain(html.unescape(re.sub(r"<[^>]+>", " ", page))).split())
-
-
-def error_of(page: str, field: str) -> str:
-    match = re.search(rf'<p class="field-error" id="f-{field}-error">([^<]*)</p>', page)
-    return plain(html.unescape(match.group(1))) if match else ""
 
 
 def history_kinds(page: str) -> list[str]:

@@ -12,18 +12,18 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from litestar import Litestar, Request, Response, get
-from web_helpers import MakeApp, csrf_token_of, html_lang, plain
+from litestar import Litestar
+from signed_in import browser, error_of, signin_for_tests, text_of
+from web_helpers import MakeApp, csrf_token_of, html_lang
 
 from corriere.platform.accounts.services import AccountCreated
-from corriere.platform.auth.login import SignedIn
 from corriere.platform.clock import utcnow
 from corriere.platform.contacts.fields import ContactValues
 from corriere.platform.contacts.groups import group_create
@@ -37,36 +37,12 @@ from corriere.platform.contacts.signup import (
 )
 from corriere.platform.db import database
 from corriere.platform.settings import Settings
-from corriere.web.auth import start_session
-from corriere.web.rendering import redirect
 
 MakeAccount = Callable[..., Awaitable[AccountCreated]]
 GENERIC_REFUSAL = (
     "Non è stato possibile completare la richiesta: attendi qualche secondo, ricarica la pagina"
     " e riprova."
 )
-
-
-@get("/test/signin/{account_id:int}")
-async def signin_for_tests(
-    request: Request[Any, Any, Any], account_id: int, locale: str = ""
-) -> Response[Any]:
-    """Test-only: sign `account_id` in as the login page does once the password is checked."""
-    row = await database().fetchrow(
-        "SELECT username, locale, timezone, session_epoch FROM account WHERE id = $1", account_id
-    )
-    assert row is not None
-    start_session(
-        request,
-        SignedIn(
-            account_id=account_id,
-            username=row["username"],
-            locale=locale or row["locale"],
-            timezone=row["timezone"],
-            session_epoch=int(row["session_epoch"]),
-        ),
-    )
-    return redirect(request, "/")
 
 
 @pytest.fixture
@@ -78,41 +54,16 @@ def new_ip() -> str:
     return f"203.0.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
 
 
-@asynccontextmanager
-async def client_for(
+def client_for(
     app: Litestar,
     account_id: int | None = None,
     *,
     lang: str = "it",
     ip: str | None = None,
     **session: str,
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser (from an IP of its own), signed in as `account_id` when given."""
-    async with AsyncExitStack() as stack:
-        if not app.state.get("test_browsers"):
-            await stack.enter_async_context(app.lifespan())
-        app.state["test_browsers"] = app.state.get("test_browsers", 0) + 1
-        stack.callback(lambda: app.state.update(test_browsers=app.state["test_browsers"] - 1))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app, client=(ip or new_ip(), 40000)),
-                base_url="http://testserver.local",
-                headers={"accept-language": lang},
-            )
-        )
-        if account_id is not None:
-            response = await client.get(f"/test/signin/{account_id}", params=session)
-            assert response.status_code == 303
-        yield client
-
-
-def text_of(page: str) -> str:
-    return " ".join(plain(html.unescape(re.sub(r"<[^>]+>", " ", page))).split())
-
-
-def error_of(page: str, field: str) -> str:
-    match = re.search(rf'<p class="field-error" id="f-{field}-error">([^<]*)</p>', page)
-    return plain(html.unescape(match.group(1))).strip() if match else ""
+) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    """A browser from an address of its own (the sign-up limits count per address)."""
+    return browser(app, account_id, lang=lang, ip=ip or new_ip(), **session)
 
 
 def alert_of(page: str) -> str:

@@ -24,6 +24,7 @@ from corriere.platform.contacts.queries import (
     variables_list,
 )
 from corriere.platform.contacts.services import (
+    FORM_FIELDS,
     Selection,
     contact_create,
     contact_delete,
@@ -48,19 +49,7 @@ from corriere.web.sessions import flash
 AnyRequest = Request[Any, Any, Any]
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-FIELDS = (
-    "mobile",
-    "first_name",
-    "last_name",
-    "gender",
-    "address",
-    "city",
-    "province",
-    "birth_date",
-    "landline",
-    "email",
-    "notes",
-)
+FIELDS = ("mobile", *FORM_FIELDS)
 
 
 def _values(data: dict[str, Any], name: str) -> list[str]:

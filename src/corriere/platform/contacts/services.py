@@ -130,14 +130,15 @@ async def contact_create(
     return contact_id
 
 
-async def insert_contact(tx: Tx, account_id: int, values: ContactValues, *, source: str) -> int:
-    now = utcnow()
-    new_id = await tx.fetchval(
-        "INSERT INTO contact (account, mobile, first_name, last_name, first_key, last_key,"
-        " gender, address, city, province, birth_date, landline, email, notes, birthday_sms,"
-        " variables, source, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id",
-        account_id,
+# The stored columns of a contact, in the order `_stored` gives their values.
+_STORED = (
+    "mobile, first_name, last_name, first_key, last_key, gender, address, city, province,"
+    " birth_date, landline, email, notes, birthday_sms, variables"
+)
+
+
+def _stored(values: ContactValues, variables: dict[str, str]) -> tuple[Any, ...]:
+    return (
         values.mobile,
         values.first_name,
         values.last_name,
@@ -152,9 +153,19 @@ async def insert_contact(tx: Tx, account_id: int, values: ContactValues, *, sour
         values.email,
         values.notes,
         bool(values.birthday_sms),
-        json.dumps(values.variables, ensure_ascii=False),
+        json.dumps(variables, ensure_ascii=False),
+    )
+
+
+async def insert_contact(tx: Tx, account_id: int, values: ContactValues, *, source: str) -> int:
+    new_id = await tx.fetchval(
+        f"INSERT INTO contact (account, {_STORED}, source, created_at, updated_at) VALUES ($1,"
+        " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)"
+        " RETURNING id",
+        account_id,
+        *_stored(values, values.variables),
         source,
-        now,
+        utcnow(),
     )
     return int(new_id)
 
@@ -192,26 +203,12 @@ async def contact_update(
             k: v for k, v in json.loads(row["variables"] or "{}").items() if k not in variable_names
         }
         merged = {**kept, **values.variables}
+        assignments = ", ".join(
+            f"{column.strip()} = ${n}" for n, column in enumerate(_STORED.split(","), 1)
+        )
         await tx.execute(
-            "UPDATE contact SET mobile = $1, first_name = $2, last_name = $3, first_key = $4,"
-            " last_key = $5, gender = $6, address = $7, city = $8, province = $9,"
-            " birth_date = $10, landline = $11, email = $12, notes = $13, birthday_sms = $14,"
-            " variables = $15, updated_at = $16 WHERE id = $17 AND account = $18",
-            values.mobile,
-            values.first_name,
-            values.last_name,
-            values.first_key,
-            values.last_key,
-            values.gender,
-            values.address,
-            values.city,
-            values.province,
-            values.birth_date,
-            values.landline,
-            values.email,
-            values.notes,
-            bool(values.birthday_sms),
-            json.dumps(merged, ensure_ascii=False),
+            f"UPDATE contact SET {assignments}, updated_at = $16 WHERE id = $17 AND account = $18",
+            *_stored(values, merged),
             utcnow(),
             contact_id,
             account_id,
