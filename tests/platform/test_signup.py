@@ -17,25 +17,27 @@ from corriere.platform.contacts.groups import group_create
 from corriere.platform.contacts.services import contact_create
 from corriere.platform.contacts.signup import (
     CONSENT_REQUIRED,
-    CONSENT_TEXT_REQUIRED,
-    CONSENT_TEXT_TOO_LONG,
     GROUP_REQUIRED,
     GROUP_UNKNOWN,
     MOBILE_REQUIRED,
     NOT_ACCEPTED,
     SUBSCRIBE_PER_ACCOUNT,
     SUBSCRIBE_PER_IP,
-    TITLE_TOO_LONG,
     TOO_MANY_FOR_ACCOUNT,
     TOO_MANY_FROM_IP,
     UNSUBSCRIBE_PER_IP,
+    signup_submit,
+    signup_unsubscribe,
+)
+from corriere.platform.contacts.signup_form import (
+    CONSENT_TEXT_REQUIRED,
+    CONSENT_TEXT_TOO_LONG,
+    TITLE_TOO_LONG,
     SignupPage,
     signup_form_get,
     signup_form_update,
     signup_page_get,
-    signup_submit,
     signup_time_token,
-    signup_unsubscribe,
 )
 from corriere.platform.db import database
 from corriere.platform.errors import (

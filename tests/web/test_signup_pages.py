@@ -30,6 +30,8 @@ from corriere.platform.contacts.groups import group_create
 from corriere.platform.contacts.services import contact_create
 from corriere.platform.contacts.signup import (
     SUBSCRIBE_PER_IP,
+)
+from corriere.platform.contacts.signup_form import (
     signup_form_get,
     signup_form_update,
     signup_page_get,

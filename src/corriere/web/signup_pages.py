@@ -21,6 +21,10 @@ from litestar.datastructures import FormMultiDict
 from corriere.platform.auth.login import SessionAccount
 from corriere.platform.contacts.fields import provinces
 from corriere.platform.contacts.signup import (
+    signup_submit,
+    signup_unsubscribe,
+)
+from corriere.platform.contacts.signup_form import (
     DEFAULT_PREFIX,
     SIGNUP_FIELDS,
     SignupFormSettings,
@@ -28,9 +32,7 @@ from corriere.platform.contacts.signup import (
     signup_form_get,
     signup_form_update,
     signup_page_get,
-    signup_submit,
     signup_time_token,
-    signup_unsubscribe,
 )
 from corriere.platform.errors import CorriereError, NotFoundError, TooManyAttemptsError
 from corriere.platform.settings import Settings
