@@ -142,11 +142,7 @@ class Database:
             self.engine = _SQLiteEngine(path=str(self.path), timeout=30)
         elif parts.scheme in ("postgres", "postgresql"):
             self.kind = "postgres"
-            # Every query plans for its own values: each account's data differs in size (one has
-            # ten contacts, another a million), and a cached generic plan fits neither.
-            self.engine = PostgresEngine(
-                config={"dsn": url, "server_settings": {"plan_cache_mode": "force_custom_plan"}}
-            )
+            self.engine = PostgresEngine(config={"dsn": url})
         else:
             raise ConfigurationError(f"unsupported database URL: {url!r}")
         self._started = False
