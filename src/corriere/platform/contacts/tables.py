@@ -104,9 +104,11 @@ class ContactImport(Table):
 
 class ImportUpload(Table):
     """The uploaded file until its import has run (kept in the database: web and worker may run
-    on different machines)."""
+    on different machines), in parts of a few megabytes so that neither side ever holds a big
+    file twice in one statement's buffers."""
 
-    contact_import = ForeignKey(references=ContactImport, on_delete=OnDelete.cascade, unique=True)
+    contact_import = ForeignKey(references=ContactImport, on_delete=OnDelete.cascade)
+    part = Integer(default=0)
     data = Bytea()
 
 

@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, BinaryIO
 
 from corriere.platform.errors import ValidationError
 
@@ -99,10 +99,15 @@ _PROTECTED = "Il file è protetto da password: toglila e riprova"
 _MARKUP = (b"<!doctype html", b"<html", b"<?xml", b"<table", b"<head", b"<body", b"<meta")
 
 
-def _check_zip(data: bytes, *, max_uncompressed: int) -> dict[str, zipfile.ZipInfo]:
+def _check_zip(data: BinaryIO, *, max_uncompressed: int) -> dict[str, zipfile.ZipInfo]:
     """The members of an .xlsx/.ods, refusing archives that would inflate beyond reason."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {info.filename: info for info in archive.infolist()}
+    try:
+        with zipfile.ZipFile(data) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportRefused("Il file è danneggiato: non si riesce ad aprirlo") from exc
+    finally:
+        data.seek(0)
     total = sum(info.file_size for info in members.values())
     if total > max_uncompressed:
         raise ImportRefused(_BOMB)
@@ -122,8 +127,9 @@ _BOMB = (
 )
 
 
-def open_sheet(data: bytes, kind: str, *, max_uncompressed: int) -> Sheet:
-    """The first sheet of `data` (already sniffed as `kind`)."""
+def open_sheet(data: BinaryIO, kind: str, *, max_uncompressed: int) -> Sheet:
+    """The first sheet of the file `data` (seekable, already sniffed as `kind`), read from the
+    file as it goes rather than from a copy in memory where the format allows."""
     if kind == "csv":
         return _csv_sheet(data)
     if kind == "xlsx":
@@ -146,11 +152,11 @@ def open_sheet(data: bytes, kind: str, *, max_uncompressed: int) -> Sheet:
     return _calamine_sheet(data, kind)
 
 
-def _calamine_sheet(data: bytes, kind: str) -> Sheet:
+def _calamine_sheet(data: BinaryIO, kind: str) -> Sheet:
     import python_calamine as calamine
 
     try:
-        workbook = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        workbook = calamine.CalamineWorkbook.from_filelike(data)
         names = workbook.sheet_names
         if not names:
             raise ImportRefused("Il file non contiene fogli di lavoro")
@@ -172,11 +178,11 @@ def _calamine_sheet(data: bytes, kind: str) -> Sheet:
     return Sheet(kind=kind, rows=rows(), estimate=int(sheet.height), other_sheets=len(names) - 1)
 
 
-def _streamed_sheet(data: bytes) -> Sheet:
+def _streamed_sheet(data: BinaryIO) -> Sheet:
     from corriere.platform.contacts.importing import xlsx_stream
 
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(data)
         names = set(archive.namelist())
         path = xlsx_stream.first_sheet_path(archive, names)
         sheets = xlsx_stream.sheet_count(archive)
@@ -201,18 +207,31 @@ def _plain(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _encoding(data: bytes) -> str:
-    """UTF-8 (with or without BOM) when every byte decodes as such, else Windows-1252."""
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+def _encoding(data: BinaryIO) -> tuple[str, int]:
+    """UTF-8 (with or without BOM) when every byte decodes as such, else Windows-1252; and how
+    many lines the file has (the progress bar's estimate). Reads the file once, a megabyte at a
+    time."""
+    head = data.read(3)
+    data.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for start in range(0, len(data), 1 << 20):
-            decoder.decode(data[start : start + (1 << 20)])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+    valid = True
+    lines = 1
+    while block := data.read(1 << 20):
+        lines += block.count(b"\n")
+        if valid:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                valid = False
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    data.seek(0)
+    if not valid:
+        return "cp1252", lines
+    return ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"), lines
 
 
 def _delimiter(sample: str) -> str:
@@ -225,11 +244,12 @@ def _delimiter(sample: str) -> str:
     return best if first.count(best) else ";"
 
 
-def _csv_sheet(data: bytes) -> Sheet:
-    encoding = _encoding(data)
-    sample = data[:65536].decode(encoding, errors="ignore")
+def _csv_sheet(data: BinaryIO) -> Sheet:
+    encoding, lines = _encoding(data)
+    sample = data.read(65536).decode(encoding, errors="ignore")
+    data.seek(0)
     delimiter = _delimiter(sample)
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    text = io.TextIOWrapper(data, encoding=encoding, errors="replace", newline="")
     # A cell bigger than this is not a contact field: csv stops with an error instead.
     csv.field_size_limit(1 << 20)
 
@@ -242,7 +262,7 @@ def _csv_sheet(data: bytes) -> Sheet:
                 "Il file CSV non è leggibile: controlla virgolette e separatori"
             ) from exc
 
-    return Sheet(kind="csv", rows=rows(), estimate=data.count(b"\n") + 1)
+    return Sheet(kind="csv", rows=rows(), estimate=lines)
 
 
 def pasted_sheet(text: str) -> Sheet:

@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import tempfile
 from dataclasses import dataclass
+from typing import Any, BinaryIO, cast
 
 from corriere.platform.clock import utcnow
 from corriere.platform.contacts.groups import group_insert
@@ -39,6 +41,7 @@ from corriere.platform.settings import Settings
 log = logging.getLogger("corriere.contacts.import")
 
 CHUNK = 5000
+UPLOAD_PART = 4 * 1024 * 1024  # bytes of the stored file per row of import_upload
 MAX_PASTE = 1_000_000  # characters
 
 
@@ -127,8 +130,36 @@ async def contact_import_start(
                 utcnow(),
             )
         )
-        await tx.insert_many("import_upload", ("contact_import", "data"), [(import_id, payload)])
+        parts = [
+            (import_id, n, payload[start : start + UPLOAD_PART])
+            for n, start in enumerate(range(0, len(payload), UPLOAD_PART))
+        ]
+        await tx.insert_many("import_upload", ("contact_import", "part", "data"), parts)
     return import_id
+
+
+async def _download(import_id: int) -> BinaryIO | None:
+    """The import's file, part by part into a temporary file (so a big file is never held in
+    memory whole); None when it is gone."""
+    db = database()
+    handle = cast(BinaryIO, tempfile.TemporaryFile())  # noqa: SIM115 - the caller closes it
+    part = 0
+    while True:
+        chunk = await db.fetchval(
+            "SELECT data FROM import_upload WHERE contact_import = $1 AND part = $2",
+            import_id,
+            part,
+        )
+        if chunk is None:
+            break
+        await asyncio.to_thread(handle.write, chunk)
+        del chunk
+        part += 1
+    if part == 0:
+        handle.close()
+        return None
+    handle.seek(0)
+    return handle
 
 
 async def contact_import_run(*, import_id: int, settings: Settings) -> None:
@@ -136,16 +167,24 @@ async def contact_import_run(*, import_id: int, settings: Settings) -> None:
     import is left alone, an interrupted one starts over."""
     db = database()
     row = await db.fetchrow(
-        "SELECT i.account, i.status, i.kind, i.prefix, i.contact_group, i.new_group,"
-        " u.data FROM contact_import i LEFT JOIN import_upload u ON u.contact_import = i.id"
-        " WHERE i.id = $1",
+        "SELECT i.account, i.status, i.kind, i.prefix, i.contact_group, i.new_group"
+        " FROM contact_import i WHERE i.id = $1",
         import_id,
     )
     if row is None or row["status"] in ("done", "failed"):
         return
-    if row["data"] is None:
+    handle = await _download(import_id)
+    if handle is None:
         await _fail(import_id, ImportRefused("Il file dell'importazione non è più disponibile"))
         return
+    try:
+        await _run(import_id, row, handle, settings)
+    finally:
+        handle.close()
+
+
+async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: Settings) -> None:
+    db = database()
     account_id = int(row["account"])
     new_group = row["new_group"]
     async with db.transaction() as tx:
@@ -157,14 +196,12 @@ async def contact_import_run(*, import_id: int, settings: Settings) -> None:
             import_id,
         )
     try:
-        blob = row.pop("data")
-        data = blob if isinstance(blob, bytes) else bytes(blob)  # no second copy of a big file
-        del blob
         if row["kind"] == "paste":
-            sheet = pasted_sheet(data.decode("utf-8"))
+            sheet = pasted_sheet(handle.read().decode("utf-8"))
         else:
-            sheet = open_sheet(data, row["kind"], max_uncompressed=settings.import_max_uncompressed)
-        del data
+            sheet = await asyncio.to_thread(
+                open_sheet, handle, row["kind"], max_uncompressed=settings.import_max_uncompressed
+            )
         await _stage(import_id, account_id, sheet, row["prefix"], settings)
         async with db.transaction() as tx:
             await lock_book(tx, account_id)

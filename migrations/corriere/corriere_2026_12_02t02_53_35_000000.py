@@ -10,7 +10,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
-ID = "2026-12-02T00:47:13:000000"
+ID = "2026-12-02T02:53:35:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "address book indexes"
 
@@ -27,6 +27,7 @@ INDEXES = (
     "CREATE UNIQUE INDEX custom_variable_name ON custom_variable (account, name)",
     "CREATE INDEX import_row_number ON import_row (contact_import, row_number)",
     "CREATE INDEX import_row_mobile ON import_row (contact_import, mobile, row_number)",
+    "CREATE UNIQUE INDEX import_upload_part ON import_upload (contact_import, part)",
     # The sign-up page's rate limits count the last hour per address and per account.
     "CREATE INDEX signup_ip ON signup (ip, created_at)",
     "CREATE INDEX signup_recent ON signup (account, created_at)",
