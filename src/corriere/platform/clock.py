@@ -11,4 +11,6 @@ def utcnow() -> datetime:
 
 def as_utc(value: datetime) -> datetime:
     """Naive datetimes are taken as UTC (SQLite hands some back naive)."""
+    if value.tzinfo is UTC:
+        return value  # the common case, and `astimezone()` is not free
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from babel import Locale, dates, numbers
 
 from corriere.platform.clock import as_utc
-from corriere.platform.money import to_credits
+from corriere.platform.money import UNITS_PER_CREDIT
 
 Number = int | float | Decimal
 DateStyle = str  # Babel's "short" | "medium" | "long" | "full" or a CLDR pattern
@@ -67,8 +67,13 @@ def format_credits(value: int | Decimal | str | None, locale: str) -> str:
         return ""
     if isinstance(value, bool):
         raise TypeError("credits must be units (int) or an amount (Decimal/str)")
-    amount = to_credits(value) if isinstance(value, int) else Decimal(value)
-    return _grouped(amount, 4, locale)
+    if isinstance(value, int):
+        # Units are exact: integer arithmetic, where a Decimal costs several times as much.
+        whole, fraction = divmod(abs(value), UNITS_PER_CREDIT)
+        decimal_sign, group = _separators(locale)
+        sign = "-" if value < 0 else ""
+        return f"{sign}{whole:,}".replace(",", group) + f"{decimal_sign}{fraction:04d}"
+    return _grouped(Decimal(value), 4, locale)
 
 
 _STYLES = ("short", "medium", "long")
