@@ -74,9 +74,7 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="corriere", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="corriere", description=DESCRIPTION)
 
     manager.add_table(
         class_name="CustomVariable",
@@ -92,13 +90,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Signup", tablename="signup", schema=None, columns=None
-    )
+    manager.add_table(class_name="Signup", tablename="signup", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="ImportRow", tablename="import_row", schema=None, columns=None
-    )
+    manager.add_table(class_name="ImportRow", tablename="import_row", schema=None, columns=None)
 
     manager.add_table(
         class_name="ImportUpload",
@@ -114,9 +108,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Contact", tablename="contact", schema=None, columns=None
-    )
+    manager.add_table(class_name="Contact", tablename="contact", schema=None, columns=None)
 
     manager.add_table(
         class_name="ContactGroup",
