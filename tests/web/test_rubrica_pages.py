@@ -13,6 +13,7 @@ from signed_in import browser, error_of, post_form, signin_for_tests, text_of
 from web_helpers import MakeApp
 
 from corriere.platform.accounts.services import AccountCreated
+from corriere.platform.contacts import queries as contact_queries
 from corriere.platform.contacts.groups import group_create
 from corriere.platform.contacts.queries import ContactFilter, contact_by_mobile, contacts_count
 from corriere.platform.contacts.services import contact_create, contact_values
@@ -256,6 +257,34 @@ async def test_bulk_actions_on_ticked_rows_and_on_every_result(
     assert (
         await contacts_count(account.id, ContactFilter(group_id=vip)) == 30
     )  # Nome0 was a Bianchi
+
+
+async def test_a_search_with_too_many_matches_to_count(
+    app: Litestar, make_account: MakeAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The book has 120 Rossi; past 40 matches the search stops counting (2 000 in service).
+    monkeypatch.setattr(contact_queries, "MATCHES_IN_ONE_PASS", 40)
+    account = await make_account()
+    for i in range(120):
+        await add(account.id, f"3351{i:06d}", f"Nome{i}", "Rossi")
+    async with browser(app, account.id) as client:
+        first = text_of((await client.get("/rubrica", params={"q": "ross"})).text)
+        assert "Risultati dal 1 al 50 di oltre 50" in first and "Pagina 1" in first
+        assert "Pagina 1 di" not in first
+        assert "tutti i risultati della ricerca (oltre 50)" in first
+        second = text_of((await client.get("/rubrica", params={"q": "ross", "pagina": "2"})).text)
+        assert "Risultati dal 51 al 100 di oltre 100" in second
+        # The last page knows the count.
+        last = text_of((await client.get("/rubrica", params={"q": "ross", "pagina": "3"})).text)
+        assert "Risultati dal 101 al 120 di 120" in last and "Pagina 3 di 3" in last
+        # Past the end: back to the last page.
+        beyond = text_of((await client.get("/rubrica", params={"q": "ross", "pagina": "9"})).text)
+        assert "Risultati dal 101 al 120 di 120" in beyond
+        # A bulk delete of every result counts them exactly before asking.
+        confirm = await post_form(
+            client, "/rubrica/azioni", {"azione": "elimina", "tutti": "1", "q": "ross"}
+        )
+        assert "Eliminare 120 contatti dalla rubrica?" in text_of(confirm.text)
 
 
 async def test_sort_by_surname_and_pages(app: Litestar, make_account: MakeAccount) -> None:

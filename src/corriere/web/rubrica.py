@@ -18,6 +18,7 @@ from corriere.platform.auth.login import SessionAccount
 from corriere.platform.contacts.queries import (
     ContactRow,
     contact_get,
+    contacts_count,
     contacts_search,
     group_get,
     groups_list,
@@ -43,7 +44,7 @@ from corriere.web.contacts_common import (
     split_mobile,
 )
 from corriere.web.i18n import locale_of, translations
-from corriere.web.rendering import redirect, render
+from corriere.web.rendering import is_htmx, redirect, render
 from corriere.web.sessions import flash
 
 AnyRequest = Request[Any, Any, Any]
@@ -85,7 +86,8 @@ async def list_page(
         result = await contacts_search(
             account.account_id, params.filter, sort=params.sort, page=params.page
         )
-    groups = await groups_list(account.account_id)
+    # A search's fragment shows the groups' names only; the whole page also their counts.
+    groups = await groups_list(account.account_id, counted=not is_htmx(request))
     base = context.pop("base_path", "/rubrica")
     return render(
         request,
@@ -333,7 +335,7 @@ class RubricaController(Controller):
             return redirect(request, back)
         if action == "elimina" and _first(data, "conferma") != "1":
             count = (
-                (await contacts_search(account.account_id, params.filter, per_page=1)).total
+                await contacts_count(account.account_id, params.filter)
                 if every
                 else len(set(selection.ids))
             )

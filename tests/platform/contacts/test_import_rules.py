@@ -22,6 +22,7 @@ from contacts_helpers import (
 
 from corriere.platform.contacts.fields import ContactValues
 from corriere.platform.contacts.groups import group_create
+from corriere.platform.contacts.importing import apply as apply_module
 from corriere.platform.contacts.importing.queries import import_get, import_report
 from corriere.platform.contacts.importing.report import rejected_rows_csv
 from corriere.platform.contacts.importing.services import (
@@ -44,6 +45,7 @@ from corriere.platform.contacts.variables import (
     variable_delete,
     variable_set_active,
 )
+from corriere.platform.db import database
 from corriere.platform.errors import NotFoundError, ValidationError
 
 PARTLY_HEADER = ["Nome", "Cognome", "Cellulare", "DataNascita", "Provincia", "Email", "Sesso"]
@@ -557,3 +559,20 @@ async def test_paste_of_a_name_without_number(account, settings):
     assert job.status == "done"
     assert (job.imported, job.rejected) == (0, 1)
     assert await contacts_count(account.id) == 0
+
+
+async def test_a_big_import_refreshes_the_planner_statistics(account, settings, monkeypatch):
+    """After a big import PostgreSQL re-reads the book's statistics, so searches are planned
+    for the book as it now is (a stale plan made them several times slower)."""
+    db = database()
+    if db.kind != "postgres":
+        pytest.skip("PostgreSQL keeps planner statistics; SQLite plans from its indexes")
+    monkeypatch.setattr(apply_module, "ANALYZE_AFTER", 2)
+    job = await run_import(
+        account.id,
+        settings,
+        data=csv_bytes(["Cellulare"], [["393351234567"], ["393351234568"], ["393351234569"]]),
+    )
+    assert job.imported == 3
+    estimated = await db.fetchval("SELECT reltuples FROM pg_class WHERE relname = 'contact'")
+    assert estimated == await db.fetchval("SELECT count(*) FROM contact")

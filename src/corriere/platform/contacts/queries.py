@@ -73,9 +73,14 @@ class ContactPage:
     total: int
     page: int
     per_page: int
+    # More than `total` matches, and pages after this one: a search with too many matches to
+    # count them all at the cost of one page (see `MATCHES_IN_ONE_PASS`).
+    more: bool = False
 
     @property
     def pages(self) -> int:
+        if self.more:
+            return self.page + 1
         return max(1, -(-self.total // self.per_page))
 
     @property
@@ -133,15 +138,22 @@ def filter_sql(
     for word in fold(flt.text).split()[:8]:
         digits = re.sub(r"\D", "", word)
         if digits and len(digits) >= len(word) - 1:  # "335", "+39335", "335-12": a number
-            options = [
-                f"instr(c.mobile, {arg(digits)})"
-                if kind == "sqlite"
-                else f"c.mobile LIKE {arg(_like(digits))}"
-            ]
+            if kind == "sqlite":
+                options = [f"instr(c.mobile, {arg(digits)})"]
+            elif len(digits) < 3:  # too short for a trigram (see below)
+                options = [f"(c.mobile || '') LIKE {arg(_like(digits))}"]
+            else:
+                options = [f"c.mobile LIKE {arg(_like(digits))}"]
         elif kind == "sqlite":
             # instr() beats LIKE on SQLite, and the keys are already folded to lower case.
             name = arg(word)
             options = [f"instr(c.first_key, {name})", f"instr(c.last_key, {name})"]
+        elif len(word) < 3:
+            # Too short for a trigram: the index would be read whole for nothing ("de" in
+            # "de luca"), so the expression hides it and the other words' index, or the
+            # account's own rows, find the matches.
+            pattern = arg(_like(word))
+            options = [f"(c.first_key || '') LIKE {pattern}", f"(c.last_key || '') LIKE {pattern}"]
         else:
             # LIKE, which the trigram index serves (its default escape is the backslash).
             pattern = arg(_like(word))
@@ -201,13 +213,13 @@ async def contacts_search(
     db = database()
     clause, args = filter_sql(db.kind, account_id, flt)
     page = max(1, page)
-    limits = f"LIMIT {int(per_page)} OFFSET {int((page - 1) * per_page)}"
+    more = False
     async with db.reading() as tx:
         if not flt.text.strip():
             # The whole book or a group: the page walks an index; the count reads one.
             rows = await tx.fetch(
                 f"SELECT {CONTACT_COLUMNS} FROM contact c WHERE {clause}"
-                f" ORDER BY {ORDER[sort]} {limits}",
+                f" ORDER BY {ORDER[sort]} LIMIT {int(per_page)} OFFSET {(page - 1) * per_page}",
                 *args,
             )
             if page == 1 and len(rows) < per_page:
@@ -217,53 +229,67 @@ async def contacts_search(
                     await tx.fetchval(f"SELECT count(*) FROM contact c WHERE {clause}", *args)
                 )
         else:
-            rows, total = await _search_page(tx, clause, args, sort, page, per_page, limits)
+            rows, total, more = await _search_page(tx, clause, args, sort, page, per_page)
         groups = await _groups_of(tx, [int(r["id"]) for r in rows])
     return ContactPage(
         rows=[contact_row(r, groups.get(int(r["id"]), ())) for r in rows],
         total=total,
         page=page,
         per_page=per_page,
+        more=more,
     )
 
 
-# A search with up to this many matches is answered in one pass over them; more matches are
-# counted apart and the page is read walking the list's index, which soon fills a page.
+# A search with up to this many matches is answered in one pass over them, counted. Beyond
+# that the page is read walking the list's own index (it soon fills a page) and the matches are
+# not counted: the page says "more than 2 000", as counting a common syllable across a big book
+# would cost several pages' time. (A bulk action on every result counts them exactly.)
 MATCHES_IN_ONE_PASS = 2000
 
 
 async def _search_page(
-    tx: Any, clause: str, args: list[Any], sort: Sort, page: int, per_page: int, limits: str
-) -> tuple[list[dict[str, Any]], int]:
+    tx: Any, clause: str, args: list[Any], sort: Sort, page: int, per_page: int
+) -> tuple[list[dict[str, Any]], int, bool]:
+    """The page's rows and the count of matches, or (True) a lower bound of it when there are
+    too many to count and pages follow."""
     # SQLite reads the matches from the covering surname index, denser than the table;
     # PostgreSQL finds them through the trigram index. MATERIALIZED keeps the planner from
     # walking the list's order instead, which reads most of the account when matches are rare.
     hint = " INDEXED BY contact_surname" if tx.kind == "sqlite" else ""
+    offset = (page - 1) * per_page
     found = await tx.fetch(
         "WITH matches AS MATERIALIZED (SELECT c.id, c.last_key, c.first_key, c.mobile"
         f" FROM contact c{hint} WHERE {clause} LIMIT {MATCHES_IN_ONE_PASS + 1})"
         " SELECT c.id, count(*) OVER () AS total"
-        f" FROM matches c ORDER BY {MATCH_ORDER[sort]} {limits}",
+        f" FROM matches c ORDER BY {MATCH_ORDER[sort]} LIMIT {int(per_page)} OFFSET {offset}",
         *args,
     )
     total = int(found[0]["total"]) if found else 0
+    more = False
     if total > MATCHES_IN_ONE_PASS or (not found and page > 1):
-        total = int(
-            await tx.fetchval(f"SELECT count(*) FROM contact c{hint} WHERE {clause}", *args)
-        )
-        if total <= (page - 1) * per_page:
-            return [], total
         found = await tx.fetch(
-            f"SELECT c.id FROM contact c WHERE {clause} ORDER BY {ORDER[sort]} {limits}", *args
+            f"SELECT c.id FROM contact c WHERE {clause} ORDER BY {ORDER[sort]}"
+            f" LIMIT {int(per_page) + 1} OFFSET {offset}",
+            *args,
         )
+        if found or page == 1:
+            more = len(found) > per_page
+            found = found[:per_page]
+            # The last page knows the exact count; the others a lower bound.
+            total = max(MATCHES_IN_ONE_PASS, offset + len(found)) if more else offset + len(found)
+        else:  # past the last page (a hand-made URL): count, so the caller can go back
+            total = int(
+                await tx.fetchval(f"SELECT count(*) FROM contact c{hint} WHERE {clause}", *args)
+            )
+            return [], total, False
     if not found:
-        return [], total
+        return [], total, more
     ids = [int(r["id"]) for r in found]
     fetched = await tx.fetch(
         f"SELECT {CONTACT_COLUMNS} FROM contact c WHERE c.id {tx.in_ids('$1')}", tx.ids(ids)
     )
     by_id = {int(r["id"]): r for r in fetched}
-    return [by_id[i] for i in ids if i in by_id], total
+    return [by_id[i] for i in ids if i in by_id], total, more
 
 
 async def _groups_of(tx: Any, contact_ids: list[int]) -> dict[int, tuple[GroupRef, ...]]:
@@ -334,13 +360,21 @@ _GROUP_SELECT = (
     " (SELECT count(*) FROM group_member m WHERE m.contact_group = g.id) AS members"
     " FROM contact_group g"
 )
+_GROUP_SELECT_UNCOUNTED = (
+    "SELECT g.id, g.name, g.signature, g.web_signup, g.created_at, 0 AS members"
+    " FROM contact_group g"
+)
 
 
-async def groups_list(account_id: int, *, web_signup_only: bool = False) -> list[GroupRow]:
-    """The account's groups by name, each with how many contacts it holds."""
+async def groups_list(
+    account_id: int, *, web_signup_only: bool = False, counted: bool = True
+) -> list[GroupRow]:
+    """The account's groups by name, each with how many contacts it holds (0 where not
+    `counted`: a search's results need only the names, and a big group's count is not free)."""
     extra = " AND g.web_signup = true" if web_signup_only else ""
+    select = _GROUP_SELECT if counted else _GROUP_SELECT_UNCOUNTED
     rows = await database().fetch(
-        f"{_GROUP_SELECT} WHERE g.account = $1{extra} ORDER BY g.name_key", account_id
+        f"{select} WHERE g.account = $1{extra} ORDER BY g.name_key", account_id
     )
     return [_group(r) for r in rows]
 

@@ -8,7 +8,7 @@ then known numbers are updated and new ones inserted, then every imported contac
 from __future__ import annotations
 
 from corriere.platform.clock import utcnow
-from corriere.platform.db import Tx
+from corriere.platform.db import Tx, database
 
 REPEATED = "Numero ripetuto nel file: vale la riga %(row)s"
 _TEXT_FIELDS = (
@@ -37,7 +37,8 @@ async def lock_book(tx: Tx, account_id: int) -> None:
         await tx.execute("SELECT pg_advisory_xact_lock(7001, $1)", account_id)
 
 
-async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | None) -> None:
+async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | None) -> int:
+    """Apply the checked rows; how many contacts were added or updated."""
     now = utcnow()
     await lock_book(tx, account_id)
     await tx.execute(
@@ -138,3 +139,19 @@ async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | No
         now,
         import_id,
     )
+    return inserted + updated
+
+
+# After this many contacts written, PostgreSQL's statistics no longer describe the table: until
+# autovacuum comes round (never, for a big shared table that grew by a few percent), searches
+# are planned as if the account's book were still small, several times slower.
+ANALYZE_AFTER = 10_000
+
+
+async def refresh_statistics(kind: str, written: int) -> None:
+    """Re-read the address book's statistics after a big import (PostgreSQL; outside its
+    transaction, so the import is already visible and done)."""
+    if kind != "postgres" or written < ANALYZE_AFTER:
+        return
+    async with database().transaction() as tx:
+        await tx.execute("ANALYZE contact, group_member")

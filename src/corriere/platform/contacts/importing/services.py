@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, cast
 
 from corriere.platform.clock import utcnow
 from corriere.platform.contacts.groups import group_insert
-from corriere.platform.contacts.importing.apply import apply_rows, lock_book
+from corriere.platform.contacts.importing.apply import apply_rows, lock_book, refresh_statistics
 from corriere.platform.contacts.importing.readers import (
     ImportRefused,
     Sheet,
@@ -218,8 +218,12 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
                     group_id,
                     import_id,
                 )
-            await apply_rows(tx, import_id, account_id, group_id)
+            written = await apply_rows(tx, import_id, account_id, group_id)
             await tx.execute("DELETE FROM import_upload WHERE contact_import = $1", import_id)
+        try:
+            await refresh_statistics(db.kind, written)
+        except Exception:  # the import is done: searches only plan worse until autovacuum
+            log.warning("could not refresh the address book's statistics", exc_info=True)
     except CorriereError as exc:
         await _fail(import_id, exc)
     except Exception:
