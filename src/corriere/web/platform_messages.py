@@ -145,6 +145,10 @@ MESSAGES = (
     N_("Il file è danneggiato o non è un foglio di calcolo leggibile"),
     N_("Il file è danneggiato: la lettura si è interrotta"),
     N_("Il file CSV non è leggibile: controlla virgolette e separatori"),
+    N_(
+        "Virgolette non chiuse alla riga %(row)s del file CSV: le righe che"
+        " seguono finirebbero in una sola cella. Correggi il file e riprova"
+    ),
     N_("Il file dell'importazione non è più disponibile"),
     N_("Il file non contiene righe da importare dopo le intestazioni"),
     N_("Il file ha più di %(limit)s righe: dividilo in più file e importali uno alla volta"),

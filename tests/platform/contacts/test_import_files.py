@@ -140,6 +140,14 @@ async def test_too_big_is_refused_at_start(account, settings):
     assert await stored(account.id) == NOTHING
 
 
+async def test_a_csv_note_over_several_lines_imports(account, settings):
+    data = b'Cellulare;Nome;Note\r\n393351234567;Mario;"prima riga\r\nseconda\r\nterza"\r\n'
+    job = await run_import(account.id, settings, data=data + b"393351234568;Lucia;\r\n")
+    assert (job.status, job.imported) == ("done", 2)
+    found = await contact_by_mobile(account.id, "+393351234567")
+    assert found is not None and found.notes.splitlines() == ["prima riga", "seconda", "terza"]
+
+
 async def test_type_comes_from_content_a_csv_named_xlsx_imports(account, settings):
     job = await run_import(account.id, settings, data=PLAIN_CSV, filename="rubrica.xlsx")
     assert (job.status, job.kind, job.imported) == ("done", "csv", 2)
@@ -176,6 +184,13 @@ async def _assert_failed(account_id, job, message):
             b'Cellulare;Nome\r\n393351234567;"' + b"x" * (1 << 21),
             "Il file CSV non è leggibile: controlla virgolette e separatori",
             id="csv-endless-quote",
+        ),
+        pytest.param(
+            b'Cellulare;Nome\r\n393351234567;"Mario\r\n'
+            + b"".join(b"3933512346%02d;Nome %d\r\n" % (n, n) for n in range(30)),
+            "Virgolette non chiuse alla riga 2 del file CSV: le righe che seguono finirebbero"
+            " in una sola cella. Correggi il file e riprova",
+            id="csv-unclosed-quote",
         ),
         pytest.param(
             xlsx_openpyxl(["Nome", "Cognome", "Telefono"], [["Mario", "Rossi", "051234567"]]),

@@ -244,6 +244,10 @@ def _delimiter(sample: str) -> str:
     return best if first.count(best) else ";"
 
 
+# A note may run over a few lines inside its quotes; a record over more is an unclosed quote.
+CSV_MAX_LINES_PER_ROW = 20
+
+
 def _csv_sheet(data: BinaryIO) -> Sheet:
     encoding, lines = _encoding(data)
     sample = data.read(65536).decode(encoding, errors="ignore")
@@ -254,8 +258,19 @@ def _csv_sheet(data: BinaryIO) -> Sheet:
     csv.field_size_limit(1 << 20)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
+        reader = csv.reader(text, delimiter=delimiter)
+        lines = 0
         try:
-            for index, row in enumerate(csv.reader(text, delimiter=delimiter), 1):
+            for index, row in enumerate(reader, 1):
+                if reader.line_num - lines > CSV_MAX_LINES_PER_ROW:
+                    # An unclosed quote: every line after it would end up in one cell, and
+                    # those contacts would be lost without a word.
+                    raise ImportRefused(
+                        "Virgolette non chiuse alla riga %(row)s del file CSV: le righe che"
+                        " seguono finirebbero in una sola cella. Correggi il file e riprova",
+                        params={"row": str(lines + 1)},
+                    )
+                lines = reader.line_num
                 yield index, list(row)
         except csv.Error as exc:
             raise ImportRefused(
