@@ -213,6 +213,14 @@ def web_server(url: str, home: Path, *, server: str = "granian") -> Iterator[str
         stop_embedded_redis(sock)
 
 
+async def drop_database(pg_url: str, name: str) -> None:
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -235,15 +243,20 @@ def main() -> None:
         url = opts.pg_url.rsplit("/", 1)[0] + f"/{name}"
     else:
         url = f"sqlite:///{home / 'bench.sqlite'}"
-    usernames = asyncio.run(prepare(url))
-    with web_server(url, home, server=opts.server) as base:
-        cookies = asyncio.run(sign_in(base, usernames))
-        cookie_file, script = home / "cookies.txt", home / "rotate.lua"
-        cookie_file.write_text("\n".join(cookies) + "\n")
-        script.write_text(LUA)
-        wrk(base + "/", cookie_file, script, 3)  # warm-up
-        home_page = wrk(base + "/", cookie_file, script, opts.seconds)
-        history = wrk(base + "/bacheca/storico", cookie_file, script, opts.seconds)
+    try:
+        usernames = asyncio.run(prepare(url))
+        with web_server(url, home, server=opts.server) as base:
+            cookies = asyncio.run(sign_in(base, usernames))
+            cookie_file, script = home / "cookies.txt", home / "rotate.lua"
+            cookie_file.write_text("\n".join(cookies) + "\n")
+            script.write_text(LUA)
+            wrk(base + "/", cookie_file, script, 3)  # warm-up
+            home_page = wrk(base + "/", cookie_file, script, opts.seconds)
+            history = wrk(base + "/bacheca/storico", cookie_file, script, opts.seconds)
+    finally:
+        if opts.db == "postgres":
+            asyncio.run(drop_database(opts.pg_url, name))
+        shutil.rmtree(home, ignore_errors=True)
     result = {
         "db": opts.db,
         "server": f"{opts.server}, 1 worker",
