@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -33,8 +33,7 @@ Kind = Literal["sqlite", "postgres"]
 def _timestamptz_out(value: bytes) -> datetime:
     """Piccolo's converter, minus its str/bytes dispatch and its `replace()` (slow, and needless:
     the stored text carries "+00:00"). Pages read dozens of these."""
-    moment = datetime.fromisoformat(value.decode())
-    return moment if moment.tzinfo is UTC else as_utc(moment)
+    return as_utc(datetime.fromisoformat(value.decode()))
 
 
 # Piccolo reads every INTEGER column back through `int(Decimal(text))` (for the odd float stored

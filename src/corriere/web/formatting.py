@@ -70,9 +70,8 @@ def format_credits(value: int | Decimal | str | None, locale: str) -> str:
     if isinstance(value, int):
         # Units are exact: integer arithmetic, where a Decimal costs several times as much.
         whole, fraction = divmod(abs(value), UNITS_PER_CREDIT)
-        decimal_sign, group = _separators(locale)
         sign = "-" if value < 0 else ""
-        return f"{sign}{whole:,}".replace(",", group) + f"{decimal_sign}{fraction:04d}"
+        return f"{sign}{_grouped(whole, 0, locale)}{_separators(locale)[0]}{fraction:04d}"
     return _grouped(Decimal(value), 4, locale)
 
 

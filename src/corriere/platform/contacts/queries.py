@@ -124,6 +124,13 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
+def _trigram_column(column: str, word: str) -> str:
+    """`column` for a LIKE the trigram index serves; for a word too short to have a trigram,
+    an expression that hides the index, which would otherwise be read whole for nothing ("de"
+    in "de luca"): the other words' index, or the account's own rows, find the matches."""
+    return f"({column} || '')" if len(word) < 3 else column
+
+
 def filter_sql(
     kind: Kind, account_id: int, flt: ContactFilter, *, first_arg: int = 1
 ) -> tuple[str, list[Any]]:
@@ -140,24 +147,19 @@ def filter_sql(
         if digits and len(digits) >= len(word) - 1:  # "335", "+39335", "335-12": a number
             if kind == "sqlite":
                 options = [f"instr(c.mobile, {arg(digits)})"]
-            elif len(digits) < 3:  # too short for a trigram (see below)
-                options = [f"(c.mobile || '') LIKE {arg(_like(digits))}"]
             else:
-                options = [f"c.mobile LIKE {arg(_like(digits))}"]
+                options = [f"{_trigram_column('c.mobile', digits)} LIKE {arg(_like(digits))}"]
         elif kind == "sqlite":
             # instr() beats LIKE on SQLite, and the keys are already folded to lower case.
             name = arg(word)
             options = [f"instr(c.first_key, {name})", f"instr(c.last_key, {name})"]
-        elif len(word) < 3:
-            # Too short for a trigram: the index would be read whole for nothing ("de" in
-            # "de luca"), so the expression hides it and the other words' index, or the
-            # account's own rows, find the matches.
-            pattern = arg(_like(word))
-            options = [f"(c.first_key || '') LIKE {pattern}", f"(c.last_key || '') LIKE {pattern}"]
         else:
             # LIKE, which the trigram index serves (its default escape is the backslash).
             pattern = arg(_like(word))
-            options = [f"c.first_key LIKE {pattern}", f"c.last_key LIKE {pattern}"]
+            options = [
+                f"{_trigram_column(column, word)} LIKE {pattern}"
+                for column in ("c.first_key", "c.last_key")
+            ]
         where.append("(" + " OR ".join(options) + ")")
     if flt.group_id is not None:
         where.append(
@@ -355,15 +357,12 @@ def _group(r: dict[str, Any]) -> GroupRow:
     )
 
 
+_GROUP_COLUMNS = "SELECT g.id, g.name, g.signature, g.web_signup, g.created_at"
 _GROUP_SELECT = (
-    "SELECT g.id, g.name, g.signature, g.web_signup, g.created_at,"
-    " (SELECT count(*) FROM group_member m WHERE m.contact_group = g.id) AS members"
-    " FROM contact_group g"
+    f"{_GROUP_COLUMNS}, (SELECT count(*) FROM group_member m WHERE m.contact_group = g.id)"
+    " AS members FROM contact_group g"
 )
-_GROUP_SELECT_UNCOUNTED = (
-    "SELECT g.id, g.name, g.signature, g.web_signup, g.created_at, 0 AS members"
-    " FROM contact_group g"
-)
+_GROUP_SELECT_UNCOUNTED = f"{_GROUP_COLUMNS}, 0 AS members FROM contact_group g"
 
 
 async def groups_list(

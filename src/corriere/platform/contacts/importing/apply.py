@@ -148,10 +148,11 @@ async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | No
 ANALYZE_AFTER = 10_000
 
 
-async def refresh_statistics(kind: str, written: int) -> None:
+async def refresh_statistics(written: int) -> None:
     """Re-read the address book's statistics after a big import (PostgreSQL; outside its
     transaction, so the import is already visible and done)."""
-    if kind != "postgres" or written < ANALYZE_AFTER:
+    db = database()
+    if db.kind != "postgres" or written < ANALYZE_AFTER:
         return
-    async with database().transaction() as tx:
+    async with db.transaction() as tx:
         await tx.execute("ANALYZE contact, group_member")

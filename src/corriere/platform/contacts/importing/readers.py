@@ -259,18 +259,18 @@ def _csv_sheet(data: BinaryIO) -> Sheet:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         reader = csv.reader(text, delimiter=delimiter)
-        lines = 0
+        ended = 0  # the physical line the previous record ended on
         try:
             for index, row in enumerate(reader, 1):
-                if reader.line_num - lines > CSV_MAX_LINES_PER_ROW:
+                if reader.line_num - ended > CSV_MAX_LINES_PER_ROW:
                     # An unclosed quote: every line after it would end up in one cell, and
                     # those contacts would be lost without a word.
                     raise ImportRefused(
                         "Virgolette non chiuse alla riga %(row)s del file CSV: le righe che"
                         " seguono finirebbero in una sola cella. Correggi il file e riprova",
-                        params={"row": str(lines + 1)},
+                        params={"row": str(ended + 1)},
                     )
-                lines = reader.line_num
+                ended = reader.line_num
                 yield index, list(row)
         except csv.Error as exc:
             raise ImportRefused(

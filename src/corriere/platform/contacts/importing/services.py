@@ -221,7 +221,7 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
             written = await apply_rows(tx, import_id, account_id, group_id)
             await tx.execute("DELETE FROM import_upload WHERE contact_import = $1", import_id)
         try:
-            await refresh_statistics(db.kind, written)
+            await refresh_statistics(written)
         except Exception:  # the import is done: searches only plan worse until autovacuum
             log.warning("could not refresh the address book's statistics", exc_info=True)
     except CorriereError as exc:
