@@ -24,7 +24,7 @@ from signed_in import error_of, signin_for_tests, text_of
 from web_helpers import MakeApp, csrf_token_of, html_lang
 
 from corriere.platform.accounts.queries import account_profile_get
-from corriere.platform.accounts.services import AccountCreated
+from corriere.platform.accounts.services import AccountCreated, credits_adjust, operator_ensure
 from corriere.platform.credits.alerts import credit_alert_get
 from corriere.platform.credits.queries import ledger_page
 from corriere.platform.db import database
@@ -371,6 +371,20 @@ async def test_history_filters_by_kind(app: Litestar, make_account: MakeAccount)
         text = text_of(page)
         assert "Top-ups · 2 movements" in text
         assert "Trial credits" in text and "Credit received" in text
+
+
+async def test_history_cells_are_escaped(app: Litestar, make_account: MakeAccount) -> None:
+    """The history prints cells the handler escaped itself (no autoescape on its rows)."""
+    alice = await make_account()
+    operator = await operator_ensure(username="support-escape")
+    reason = '<script>alert("x")</script> Rossi & Figli'
+    await credits_adjust(account_id=alice.id, amount="3", operator_id=operator, reason=reason)
+    async with client_for(app, alice.id) as client:
+        page = (await client.get("/bacheca/storico")).text
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Rossi &amp; Figli" in page
+    assert history_kinds(page) == ["adjustment", "trial"]
+    assert "Variazione dall&#x27;assistenza" in page
 
 
 async def test_history_dates_are_days_in_the_users_time_zone(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 
 from babel import Locale, dates, numbers
 
@@ -68,11 +69,23 @@ def format_credits(value: int | Decimal | str | None, locale: str) -> str:
     if isinstance(value, bool):
         raise TypeError("credits must be units (int) or an amount (Decimal/str)")
     if isinstance(value, int):
-        # Units are exact: integer arithmetic, where a Decimal costs several times as much.
-        whole, fraction = divmod(abs(value), UNITS_PER_CREDIT)
-        sign = "-" if value < 0 else ""
-        return f"{sign}{_grouped(whole, 0, locale)}{_separators(locale)[0]}{fraction:04d}"
+        return credits_formatter(locale)(value)
     return _grouped(Decimal(value), 4, locale)
+
+
+@lru_cache(maxsize=32)
+def credits_formatter(code: str) -> Callable[[int], str]:
+    """`format_credits` for units in one locale, with the locale's symbols looked up once: a
+    table formats two amounts per row. Units are exact, so integer arithmetic does it (a
+    Decimal costs several times as much)."""
+    decimal_sign, group = _separators(code)
+
+    def fmt(units: int) -> str:
+        whole, fraction = divmod(-units if units < 0 else units, UNITS_PER_CREDIT)
+        grouped = f"{whole:,}".replace(",", group) if whole >= 1000 else str(whole)
+        return f"{'-' if units < 0 else ''}{grouped}{decimal_sign}{fraction:04d}"
+
+    return fmt
 
 
 _STYLES = ("short", "medium", "long")
@@ -92,60 +105,78 @@ def _datetime_patterns(
     )
 
 
-# Numeric CLDR fields as `str.format` fields over (m = the moment, yy, h12).
-_NUMERIC_FIELDS: dict[str, str] = {
-    "d": "{m.day}",
-    "dd": "{m.day:02d}",
-    "M": "{m.month}",
-    "MM": "{m.month:02d}",
-    "yy": "{yy:02d}",
-    "y": "{m.year}",
-    "yyyy": "{m.year:04d}",
-    "H": "{m.hour}",
-    "HH": "{m.hour:02d}",
-    "h": "{h12}",
-    "hh": "{h12:02d}",
-    "mm": "{m.minute:02d}",
-    "ss": "{m.second:02d}",
-    "a": "{ap}",
+def _h12(m: datetime) -> int:
+    return m.hour % 12 or 12
+
+
+# Numeric CLDR fields as (%-conversion, how to read it off the moment).
+_NUMERIC_FIELDS: dict[str, tuple[str, Callable[[datetime], int]]] = {
+    "d": ("%d", attrgetter("day")),
+    "dd": ("%02d", attrgetter("day")),
+    "M": ("%d", attrgetter("month")),
+    "MM": ("%02d", attrgetter("month")),
+    "yy": ("%02d", lambda m: m.year % 100),
+    "y": ("%d", attrgetter("year")),
+    "yyyy": ("%04d", attrgetter("year")),
+    "H": ("%d", attrgetter("hour")),
+    "HH": ("%02d", attrgetter("hour")),
+    "h": ("%d", _h12),
+    "hh": ("%02d", _h12),
+    "mm": ("%02d", attrgetter("minute")),
+    "ss": ("%02d", attrgetter("second")),
 }
 
 
 @lru_cache(maxsize=64)
 def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | None:
-    """A plain-Python formatter for a style made only of numeric fields (tables show "short"
-    dates by the hundred): the pattern becomes one `str.format` template. None where the
-    pattern needs Babel (month names, zones…)."""
+    """A plain-Python formatter for a style made only of numeric fields and the am/pm marker
+    (tables show "short" dates by the hundred): the pattern becomes one `%` template filled
+    from a tuple of readers, half of what `str.format` with attribute fields costs. None where
+    the pattern needs Babel (month names, zones…)."""
     if style != "short":
         return None
     loc = _locale(code)
+    periods = loc.day_periods["format"]["abbreviated"]
+    am, pm = str(periods["am"]), str(periods["pm"])
     template: list[str] = []
+    readers: list[Callable[[datetime], int | str]] = []
     combine = str(loc.datetime_formats[style])
     for chunk in re.split(r"(\{[01]\})", combine):
         if chunk in ("{0}", "{1}"):
             pattern = (loc.time_formats if chunk == "{0}" else loc.date_formats)[style].pattern
             for match in re.finditer(r"'([^']*)'|(([a-zA-Z])\3*)|([^a-zA-Z']+)", pattern):
                 literal, field, _, other = match.groups()
-                if field:
+                if field == "a":
+                    template.append("%s")
+                    readers.append(lambda m: am if m.hour < 12 else pm)
+                elif field:
                     if field not in _NUMERIC_FIELDS:
                         return None
-                    template.append(_NUMERIC_FIELDS[field])
+                    conversion, reader = _NUMERIC_FIELDS[field]
+                    template.append(conversion)
+                    readers.append(reader)
                 else:
                     text = literal if literal is not None else other
-                    template.append(text.replace("{", "{{").replace("}", "}}"))
+                    template.append(text.replace("%", "%%"))
         else:
-            template.append(chunk.replace("{", "{{").replace("}", "}}"))
-    periods = loc.day_periods["format"]["abbreviated"]
-    am, pm = str(periods["am"]), str(periods["pm"])
+            template.append(chunk.replace("%", "%%"))
     compiled = "".join(template)
 
     def fmt(moment: datetime) -> str:
-        hour = moment.hour
-        return compiled.format(
-            m=moment, yy=moment.year % 100, h12=hour % 12 or 12, ap=am if hour < 12 else pm
-        )
+        return compiled % tuple([read(moment) for read in readers])
 
     return fmt
+
+
+def datetime_formatter(
+    code: str, tz: tzinfo, style: DateStyle = "short"
+) -> Callable[[datetime], str]:
+    """`format_datetime` for aware datetimes in one locale, time zone and style, resolved once
+    for a table's worth of them."""
+    numeric = _numeric_formatter(code, style)
+    if numeric is None:
+        return lambda moment: format_datetime(moment, code, tz, style)
+    return lambda moment: numeric(as_utc(moment).astimezone(tz))
 
 
 def _as_datetime(value: datetime | str) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from corriere.platform.clock import as_utc
 from corriere.platform.db import database
@@ -22,8 +22,9 @@ class AccountRow:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
+    """One ledger entry as pages list them (a named tuple: cheap to build by the page)."""
+
     id: int
     kind: str
     amount_units: int
@@ -86,16 +87,17 @@ async def ledger_list(account_id: int, *, limit: int = 100) -> list[LedgerRow]:
 
 def ledger_row(r: dict[str, Any]) -> LedgerRow:
     """A ledger_entry row joined with its operator's and counterparty's usernames."""
+    # Both drivers hand the integer columns back as ints already.
     return LedgerRow(
-        id=int(r["id"]),
-        kind=r["kind"],
-        amount_units=int(r["amount"]),
-        balance_after_units=int(r["balance_after"]),
-        reason=r["reason"],
-        operator=r["operator_name"],
-        counterparty=r["counterparty_name"],
-        campaign_id=r["campaign_id"],
-        created_at=as_utc(r["created_at"]),
+        r["id"],
+        r["kind"],
+        r["amount"],
+        r["balance_after"],
+        r["reason"],
+        r["operator_name"],
+        r["counterparty_name"],
+        r["campaign_id"],
+        as_utc(r["created_at"]),
     )
 
 
