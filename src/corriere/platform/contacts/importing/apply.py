@@ -3,11 +3,19 @@
 All set-based SQL (the same on SQLite and PostgreSQL but for merging the variables' JSON):
 repeated numbers in the file are settled first (the last row wins, the others are reported),
 then known numbers are updated and new ones inserted, then every imported contact joins the group.
+
+On PostgreSQL the new numbers of each stored chunk are inserted (`insert_new_rows`) while the
+next chunk is being read, in the transaction that applies the rest at the end: the server
+writes the address book on its own core meanwhile. The contacts an import created carry its
+moment as `created_at` (taken under the book's lock) and the source 'import'; a number that
+comes back in a later chunk is settled at the end from its last row, as if it had been inserted
+from that row only.
 """
 
 from __future__ import annotations
 
-from corriere.platform.clock import utcnow
+from datetime import datetime
+
 from corriere.platform.db import Tx, database
 
 REPEATED = "Numero ripetuto nel file: vale la riga %(row)s"
@@ -37,11 +45,77 @@ async def lock_book(tx: Tx, account_id: int) -> None:
         await tx.execute("SELECT pg_advisory_xact_lock(7001, $1)", account_id)
 
 
-async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | None) -> int:
-    """Apply the checked rows; how many contacts were added or updated."""
-    now = utcnow()
-    await lock_book(tx, account_id)
-    await tx.execute(
+def _created_here(tx: Tx, alias: str) -> str:
+    """The contact `alias` was created by this import (whose moment is $3)."""
+    return f"{alias}.source = 'import' AND {alias}.created_at = {tx.typed('$3', 'timestamptz')}"
+
+
+def _insert_sql(tx: Tx, rows: str) -> str:
+    """Insert address book contacts from the import rows `rows` selects (aliased r)."""
+    columns = ", ".join(_TEXT_FIELDS)
+    picked = ", ".join(f"r.{name}" for name in _TEXT_FIELDS)
+    return (
+        f"INSERT INTO contact (account, mobile, {columns}, first_key, last_key, birth_date,"
+        " birthday_sms, variables, source, created_at, updated_at)"
+        f" SELECT {tx.typed('$2', 'integer')}, r.mobile, {picked}, r.first_key, r.last_key,"
+        " r.birth_date, COALESCE(r.birthday_sms, false),"
+        " CASE WHEN r.variables <> '' THEN r.variables ELSE '{}' END, 'import',"
+        f" {tx.typed('$3', 'timestamptz')}, {tx.typed('$3', 'timestamptz')}"
+        f" FROM {rows} ORDER BY r.row_number"
+    )
+
+
+def _joining_group(insert: str, group: str) -> str:
+    """PostgreSQL: `insert`, whose new contacts join the group straight from its own ids
+    (joining the scratch rows back to the address book by number cost as much again)."""
+    return (
+        f"WITH added AS ({insert} RETURNING id)"
+        " INSERT INTO group_member (contact_group, contact, created_at)"
+        f" SELECT {group}::bigint, added.id, $3::timestamptz FROM added"
+    )
+
+
+async def insert_new_rows(
+    tx: Tx,
+    import_id: int,
+    account_id: int,
+    group_id: int | None,
+    now: datetime,
+    rows: tuple[int, int],
+) -> int:
+    """PostgreSQL, while the import is still being read: insert the numbers of the stored rows
+    numbered `rows` (first, last) that the address book does not have yet, each from its last
+    row in that range, into the group too; how many were inserted."""
+    # Numbers the book has (from before, or from an earlier chunk) are left to the unique
+    # index to skip: an anti-join here gets planned on statistics from before the import, and
+    # a book that "has two contacts" is then read once per row.
+    fresh = (
+        "(SELECT DISTINCT ON (r.mobile) r.* FROM import_row r WHERE r.contact_import = $1"
+        " AND r.row_number BETWEEN $4 AND $5 AND r.status = 'new'"
+        " ORDER BY r.mobile, r.row_number DESC) r"
+    )
+    insert = _insert_sql(tx, fresh) + " ON CONFLICT (account, mobile) DO NOTHING"
+    first, last = rows
+    if group_id is None:
+        return await tx.execute(insert, import_id, account_id, now, first, last)
+    return await tx.execute(
+        _joining_group(insert, "$6"), import_id, account_id, now, first, last, group_id
+    )
+
+
+async def apply_rows(
+    tx: Tx,
+    import_id: int,
+    account_id: int,
+    group_id: int | None,
+    *,
+    now: datetime,
+    early_inserts: int | None = None,
+) -> int:
+    """Apply the checked rows (under `lock_book`) at the moment `now`; how many contacts were
+    added or updated in all. `early_inserts`: how many contacts `insert_new_rows` inserted,
+    having gone over every stored row (None: it did not run)."""
+    repeated = await tx.execute(
         "UPDATE import_row SET status = 'duplicate', reason = $2,"
         ' reason_params = \'{"row": "\' || CAST((SELECT max(later.row_number) FROM import_row'
         " later WHERE later.contact_import = $1 AND later.mobile = import_row.mobile"
@@ -54,9 +128,11 @@ async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | No
     )
     await tx.execute(
         "UPDATE import_row SET status = 'update' WHERE contact_import = $1 AND status = 'new'"
-        " AND EXISTS (SELECT 1 FROM contact c WHERE c.account = $2 AND c.mobile = import_row.mobile)",
+        " AND EXISTS (SELECT 1 FROM contact c WHERE c.account = $2 AND c.mobile = import_row.mobile"
+        f" AND NOT ({_created_here(tx, 'c')}))",
         import_id,
         account_id,
+        now,
     )
     keep = ", ".join(
         f"{name} = CASE WHEN r.{name} <> '' THEN r.{name} ELSE contact.{name} END"
@@ -77,34 +153,35 @@ async def apply_rows(tx: Tx, import_id: int, account_id: int, group_id: int | No
         account_id,
         now,
     )
-    columns = ", ".join(_TEXT_FIELDS)
-    picked = ", ".join(f"r.{name}" for name in _TEXT_FIELDS)
-    insert = (
-        f"INSERT INTO contact (account, mobile, {columns}, first_key, last_key, birth_date,"
-        " birthday_sms, variables, source, created_at, updated_at)"
-        f" SELECT {tx.typed('$2', 'integer')}, r.mobile, {picked}, r.first_key, r.last_key,"
-        " r.birth_date, COALESCE(r.birthday_sms, false),"
-        " CASE WHEN r.variables <> '' THEN r.variables ELSE '{}' END, 'import',"
-        f" {tx.typed('$3', 'timestamptz')}, {tx.typed('$3', 'timestamptz')}"
-        " FROM import_row r WHERE r.contact_import = $1 AND r.status = 'new'"
-        " ORDER BY r.row_number"
-    )
-    joining = "('new', 'update')"
-    if group_id is not None and tx.kind == "postgres":
-        # The new contacts join the group straight from the INSERT's own ids: joining the
-        # scratch rows back to the address book by number cost as much again.
-        inserted = await tx.execute(
-            f"WITH added AS ({insert} RETURNING id)"
-            " INSERT INTO group_member (contact_group, contact, created_at)"
-            " SELECT $4::bigint, added.id, $3::timestamptz FROM added",
-            import_id,
-            account_id,
-            now,
-            group_id,
-        )
-        joining = "('update')"
+    if early_inserts is not None:
+        # Every stored row went through `insert_new_rows`: what is new is in the book, and in
+        # the group. A number inserted from an earlier chunk that came back later becomes what
+        # its last row says, as if only that row had been imported.
+        if repeated:
+            every = ", ".join(f"{name} = r.{name}" for name in _TEXT_FIELDS)
+            await tx.execute(
+                f"UPDATE contact SET {every}, first_key = r.first_key, last_key = r.last_key,"
+                " birth_date = r.birth_date, birthday_sms = COALESCE(r.birthday_sms, false),"
+                " variables = CASE WHEN r.variables <> '' THEN r.variables ELSE '{}' END"
+                " FROM import_row r WHERE r.contact_import = $1 AND r.status = 'new'"
+                " AND contact.account = $2 AND contact.mobile = r.mobile"
+                f" AND {_created_here(tx, 'contact')} AND r.mobile IN (SELECT d.mobile"
+                " FROM import_row d WHERE d.contact_import = $1 AND d.status = 'duplicate')",
+                import_id,
+                account_id,
+                now,
+            )
+        inserted, joining = early_inserts, "('update')"
     else:
-        inserted = await tx.execute(insert, import_id, account_id, now)
+        insert = _insert_sql(tx, "import_row r WHERE r.contact_import = $1 AND r.status = 'new'")
+        if group_id is not None and tx.kind == "postgres":
+            inserted = await tx.execute(
+                _joining_group(insert, "$4"), import_id, account_id, now, group_id
+            )
+            joining = "('update')"
+        else:
+            inserted = await tx.execute(insert, import_id, account_id, now)
+            joining = "('new', 'update')"
     if group_id is not None:
         await tx.execute(
             "INSERT INTO group_member (contact_group, contact, created_at)"
@@ -155,4 +232,9 @@ async def refresh_statistics(written: int) -> None:
     if db.kind != "postgres" or written < ANALYZE_AFTER:
         return
     async with db.transaction() as tx:
-        await tx.execute("ANALYZE contact, group_member")
+        await analyze_book(tx)
+
+
+async def analyze_book(tx: Tx) -> None:
+    """PostgreSQL: re-read the statistics of the address book's tables."""
+    await tx.execute("ANALYZE contact, group_member")

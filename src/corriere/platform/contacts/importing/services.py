@@ -1,8 +1,9 @@
 """IMPORTARE I CONTATTI: an import is stored with its file, then run in the background.
 
 Running it reads and checks every row into `import_row` (short transactions, progress visible),
-then applies them to the address book in one transaction: new numbers inserted, known numbers
-updated (cells present overwrite, empty cells erase nothing), all of them added to the group.
+and applies them to the address book in one transaction (`book_writer`): new numbers inserted,
+known numbers updated (cells present overwrite, empty cells erase nothing), all of them added to
+the group.
 A file that cannot be imported changes nothing; a partly invalid one imports its valid rows and
 keeps the others, with their reasons, for the report.
 """
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
 from corriere.platform.clock import utcnow
-from corriere.platform.contacts.groups import group_insert
-from corriere.platform.contacts.importing.apply import apply_rows, lock_book, refresh_statistics
+from corriere.platform.contacts.importing.apply import refresh_statistics
+from corriere.platform.contacts.importing.book_writer import BookWriter
 from corriere.platform.contacts.importing.readers import (
     ImportRefused,
     Sheet,
@@ -41,6 +42,7 @@ from corriere.platform.settings import Settings
 log = logging.getLogger("corriere.contacts.import")
 
 CHUNK = 5000
+_ROW_NUMBER = ROW_COLUMNS.index("row_number")
 UPLOAD_PART = 4 * 1024 * 1024  # bytes of the stored file per row of import_upload
 MAX_PASTE = 1_000_000  # characters
 
@@ -195,6 +197,7 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
             utcnow(),
             import_id,
         )
+    writer = BookWriter(import_id, account_id, row["contact_group"], new_group)
     try:
         if row["kind"] == "paste":
             sheet = pasted_sheet(handle.read().decode("utf-8"))
@@ -202,26 +205,16 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
             sheet = await asyncio.to_thread(
                 open_sheet, handle, row["kind"], max_uncompressed=settings.import_max_uncompressed
             )
-        await _stage(import_id, account_id, sheet, row["prefix"], settings)
-        async with db.transaction() as tx:
-            await lock_book(tx, account_id)
-            group_id = row["contact_group"]
-            if group_id is None and new_group:
-                # Made since the import was started (by another import, or by hand): use it.
-                group_id = await tx.fetchval(
-                    "SELECT id FROM contact_group WHERE account = $1 AND name_key = $2",
-                    account_id,
-                    new_group.lower(),
-                ) or await group_insert(tx, account_id, new_group)
-                await tx.execute(
-                    "UPDATE contact_import SET contact_group = $1 WHERE id = $2",
-                    group_id,
-                    import_id,
-                )
-            written = await apply_rows(tx, import_id, account_id, group_id)
-            await tx.execute("DELETE FROM import_upload WHERE contact_import = $1", import_id)
+        writer.start()
         try:
-            await refresh_statistics(written)
+            await _stage(import_id, account_id, sheet, row["prefix"], settings, writer)
+        except BaseException:
+            await writer.abort()
+            raise
+        written = await writer.finish()
+        try:
+            if not writer.analyzed:
+                await refresh_statistics(written)
         except Exception:  # the import is done: searches only plan worse until autovacuum
             log.warning("could not refresh the address book's statistics", exc_info=True)
     except CorriereError as exc:
@@ -238,7 +231,12 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
 
 
 async def _stage(
-    import_id: int, account_id: int, sheet: Sheet, prefix: str, settings: Settings
+    import_id: int,
+    account_id: int,
+    sheet: Sheet,
+    prefix: str,
+    settings: Settings,
+    writer: BookWriter,
 ) -> None:
     variables = await variables_list(account_id)
     number, header = first_row(sheet)
@@ -265,8 +263,10 @@ async def _stage(
     chunk: list[tuple[object, ...]] = []
     read = 0
     # One chunk is written while the next is read: the database stores rows on its own (the
-    # server process, or SQLite's thread out of the GIL) while this loop parses the next ones.
+    # server process, or SQLite's thread out of the GIL) while this loop parses the next ones,
+    # and (PostgreSQL) the book writer inserts the new numbers of the chunk stored before.
     writing: asyncio.Task[int] | None = None
+    written: tuple[int, int] = (0, 0)
     rows = staged_rows(
         sheet, import_id, layout, prefix, max_rows=settings.import_max_rows, after=number
     )
@@ -276,21 +276,30 @@ async def _stage(
             if len(chunk) >= CHUNK:
                 if writing is not None:
                     await writing
+                    writer.stored(*written)
                 read += len(chunk)
+                written = (_row_number(chunk[0]), _row_number(chunk[-1]))
                 writing = asyncio.create_task(_write(import_id, chunk, read))
                 chunk = []
                 await asyncio.sleep(0)  # let the write start before parsing on
         if writing is not None:
             await writing
+            writer.stored(*written)
             writing = None
         read += len(chunk)
-        await _write(import_id, chunk, read)
+        if chunk:
+            await _write(import_id, chunk, read)
+            writer.stored(_row_number(chunk[0]), _row_number(chunk[-1]))
     finally:
         if writing is not None:  # reading failed: let the write end before the failure is kept
             with contextlib.suppress(Exception):
                 await writing
     if read == 0:
         raise ImportRefused("Il file non contiene righe da importare dopo le intestazioni")
+
+
+def _row_number(staged: tuple[object, ...]) -> int:
+    return cast(int, staged[_ROW_NUMBER])
 
 
 async def _write(import_id: int, chunk: list[tuple[object, ...]], read: int) -> int:
