@@ -103,6 +103,14 @@ async def insert_new_rows(
     )
 
 
+async def _left_over(tx: Tx, import_id: int) -> int:
+    """How many rows are still to be applied (new, and each the last of its number)."""
+    count = await tx.fetchval(
+        "SELECT count(*) FROM import_row WHERE contact_import = $1 AND status = 'new'", import_id
+    )
+    return int(count)
+
+
 async def apply_rows(
     tx: Tx,
     import_id: int,
@@ -126,33 +134,36 @@ async def apply_rows(
         import_id,
         REPEATED,
     )
-    await tx.execute(
-        "UPDATE import_row SET status = 'update' WHERE contact_import = $1 AND status = 'new'"
-        " AND EXISTS (SELECT 1 FROM contact c WHERE c.account = $2 AND c.mobile = import_row.mobile"
-        f" AND NOT ({_created_here(tx, 'c')}))",
-        import_id,
-        account_id,
-        now,
-    )
-    keep = ", ".join(
-        f"{name} = CASE WHEN r.{name} <> '' THEN r.{name} ELSE contact.{name} END"
-        for name in _TEXT_FIELDS
-    )
-    updated = await tx.execute(
-        f"UPDATE contact SET {keep},"
-        " first_key = CASE WHEN r.first_name <> '' THEN r.first_key ELSE contact.first_key END,"
-        " last_key = CASE WHEN r.last_name <> '' THEN r.last_key ELSE contact.last_key END,"
-        " birth_date = COALESCE(r.birth_date, contact.birth_date),"
-        " birthday_sms = COALESCE(r.birthday_sms, contact.birthday_sms),"
-        " variables = CASE WHEN r.variables <> '' THEN"
-        f" {_merge_variables(tx)} ELSE contact.variables END,"
-        " updated_at = $3"
-        " FROM import_row r WHERE r.contact_import = $1 AND r.status = 'update'"
-        " AND contact.account = $2 AND contact.mobile = r.mobile",
-        import_id,
-        account_id,
-        now,
-    )
+    updated = 0
+    if early_inserts is None or await _left_over(tx, import_id) > early_inserts:
+        # Some numbers were in the book before: they are updates.
+        await tx.execute(
+            "UPDATE import_row SET status = 'update' WHERE contact_import = $1 AND status = 'new'"
+            " AND EXISTS (SELECT 1 FROM contact c WHERE c.account = $2 AND c.mobile = import_row.mobile"
+            f" AND NOT ({_created_here(tx, 'c')}))",
+            import_id,
+            account_id,
+            now,
+        )
+        keep = ", ".join(
+            f"{name} = CASE WHEN r.{name} <> '' THEN r.{name} ELSE contact.{name} END"
+            for name in _TEXT_FIELDS
+        )
+        updated = await tx.execute(
+            f"UPDATE contact SET {keep},"
+            " first_key = CASE WHEN r.first_name <> '' THEN r.first_key ELSE contact.first_key END,"
+            " last_key = CASE WHEN r.last_name <> '' THEN r.last_key ELSE contact.last_key END,"
+            " birth_date = COALESCE(r.birth_date, contact.birth_date),"
+            " birthday_sms = COALESCE(r.birthday_sms, contact.birthday_sms),"
+            " variables = CASE WHEN r.variables <> '' THEN"
+            f" {_merge_variables(tx)} ELSE contact.variables END,"
+            " updated_at = $3"
+            " FROM import_row r WHERE r.contact_import = $1 AND r.status = 'update'"
+            " AND contact.account = $2 AND contact.mobile = r.mobile",
+            import_id,
+            account_id,
+            now,
+        )
     if early_inserts is not None:
         # Every stored row went through `insert_new_rows`: what is new is in the book, and in
         # the group. A number inserted from an earlier chunk that came back later becomes what
@@ -182,7 +193,7 @@ async def apply_rows(
         else:
             inserted = await tx.execute(insert, import_id, account_id, now)
             joining = "('new', 'update')"
-    if group_id is not None:
+    if group_id is not None and (updated or joining != "('update')"):
         await tx.execute(
             "INSERT INTO group_member (contact_group, contact, created_at)"
             f" SELECT {tx.typed('$3', 'bigint')}, c.id, {tx.typed('$4', 'timestamptz')}"
