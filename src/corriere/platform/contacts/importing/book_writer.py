@@ -98,7 +98,8 @@ class BookWriter:
             if self.early and inserted >= ANALYZE_EARLY:
                 # The rest is planned over the contacts just inserted: with statistics from
                 # before them, PostgreSQL reads the book once per row (seconds, not millis).
-                # Taken here, in the transaction, they also serve the searches after it.
+                # Taken here, in the transaction, they also serve the searches after it; the
+                # lock ANALYZE holds to the commit only makes another import's ANALYZE wait.
                 await analyze_book(tx)
                 self.analyzed = True
             if group_id != self.group_id:  # made here; not earlier: the reading loop writes
