@@ -37,6 +37,9 @@ class _Aborted(Exception):
 
 
 class BookWriter:
+    """One import's changes to the address book: `start()`, `stored()` per chunk, then
+    `finish()` (commit) or `abort()` (roll back)."""
+
     def __init__(
         self, import_id: int, account_id: int, group_id: int | None, new_group: str
     ) -> None:

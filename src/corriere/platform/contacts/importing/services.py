@@ -266,7 +266,7 @@ async def _stage(
     # server process, or SQLite's thread out of the GIL) while this loop parses the next ones,
     # and (PostgreSQL) the book writer inserts the new numbers of the chunk stored before.
     writing: asyncio.Task[int] | None = None
-    written: tuple[int, int] = (0, 0)
+    in_flight: tuple[int, int] = (0, 0)  # the row numbers of the chunk being written
     rows = staged_rows(
         sheet, import_id, layout, prefix, max_rows=settings.import_max_rows, after=number
     )
@@ -276,15 +276,15 @@ async def _stage(
             if len(chunk) >= CHUNK:
                 if writing is not None:
                     await writing
-                    writer.stored(*written)
+                    writer.stored(*in_flight)
                 read += len(chunk)
-                written = (_row_number(chunk[0]), _row_number(chunk[-1]))
+                in_flight = (_row_number(chunk[0]), _row_number(chunk[-1]))
                 writing = asyncio.create_task(_write(import_id, chunk, read))
                 chunk = []
                 await asyncio.sleep(0)  # let the write start before parsing on
         if writing is not None:
             await writing
-            writer.stored(*written)
+            writer.stored(*in_flight)
             writing = None
         read += len(chunk)
         if chunk:
