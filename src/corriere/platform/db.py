@@ -15,6 +15,7 @@ import threading
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
@@ -41,6 +42,15 @@ def _timestamptz_out(value: bytes) -> datetime:
 sqlite3.converters.pop("INTEGER", None)
 sqlite3.register_converter("TIMESTAMPTZ", _timestamptz_out)
 _PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+@lru_cache(maxsize=1024)
+def sqlite_sql(sql: str) -> str:
+    """`$1` placeholders as SQLite's `?1`, converted once per statement text: a page's queries
+    are the same few strings on every view (the values travel apart, as parameters)."""
+    return _PLACEHOLDER.sub(r"?\1", sql)
+
+
 _COPY_THRESHOLD = 64  # below this, COPY's set-up costs more than plain INSERTs
 
 
@@ -61,7 +71,7 @@ class Tx:
         self.connection = connection
 
     def _sql(self, sql: str) -> str:
-        return _PLACEHOLDER.sub(r"?\1", sql) if self.kind == "sqlite" else sql
+        return sqlite_sql(sql) if self.kind == "sqlite" else sql
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         if self.kind == "sqlite":
@@ -256,7 +266,7 @@ class Database:
             self._inline.connection = connection
             self._inline_all.append(connection)
         try:
-            cursor = connection.execute(_PLACEHOLDER.sub(r"?\1", sql), args)
+            cursor = connection.execute(sqlite_sql(sql), args)
             found = cursor.fetchall()
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):

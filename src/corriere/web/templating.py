@@ -24,7 +24,7 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
-from corriere.web import formatting
+from corriere.web import form_html, formatting
 from corriere.web.i18n import (
     LOCALE_NAMES,
     Catalogs,
@@ -276,13 +276,22 @@ def build_environment(
     # Whitespace inside {% trans %} is collapsed, so msgids do not depend on indentation
     # (babel.cfg extracts with the same `trimmed` option).
     env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=_gettext,
-        ngettext=_ngettext,
-        pgettext=_pgettext,
-        npgettext=_npgettext,
-        newstyle=True,
-    )
+    if translations is None:  # one environment for every language: ask the request
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=_gettext,
+            ngettext=_ngettext,
+            pgettext=_pgettext,
+            npgettext=_npgettext,
+            newstyle=True,
+        )
+    else:  # an environment of one language: its catalog, with no lookup of the request
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=translations.gettext,
+            ngettext=translations.ngettext,
+            pgettext=translations.pgettext,
+            npgettext=translations.npgettext,
+            newstyle=True,
+        )
     env.filters.update(FILTERS)
     _add_globals(env)
     return env
@@ -294,6 +303,8 @@ def _add_globals(env: Environment) -> None:
     env.globals["locale_names"] = LOCALE_NAMES
     env.globals["main_nav"] = _main_nav
     env.globals["nav_cache"] = {}  # one per environment: its app's catalogs
+    env.globals["form_field"] = form_html.field  # exported by macros.html as `field`
+    env.globals["form_button"] = form_html.button  # and as `button`
 
 
 def template_engine(directory: Path = TEMPLATES_DIR) -> JinjaTemplateEngine:
