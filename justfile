@@ -75,6 +75,11 @@ bench-web:
     {{venv}}/python bench/web.py --db sqlite
     {{venv}}/python bench/web.py --db postgres --pg-url {{pg_url}}
 
+# What each panel page costs in CPU instructions per request (needs valgrind; steady, unlike req/s)
+bench-web-cost:
+    {{venv}}/python bench/web_cost.py --db sqlite
+    {{venv}}/python bench/web_cost.py --db postgres --pg-url {{pg_url}}
+
 # Benchmark the address book: N-row import, export and search, and a million-row import's memory
 bench-contacts N="100000":
     {{venv}}/python bench/contacts.py --n {{N}} --db sqlite
