@@ -177,3 +177,8 @@ async def test_ledger_history_filters_and_pages(make_account):
     assert [r.kind for r in page.rows] == ["trial"]
     page = await ledger_page(account.id, per_page=2, page=2)
     assert page.total == 4 and page.pages == 2 and len(page.rows) == 2
+    # Past the end: no rows, and still the count, so the page can send the user back in range.
+    page = await ledger_page(account.id, per_page=2, page=5)
+    assert page.rows == [] and page.total == 4 and page.pages == 2
+    page = await ledger_page(account.id, kinds=("campaign_debit",), per_page=2, page=1)
+    assert page.total == 3 and len(page.rows) == 2

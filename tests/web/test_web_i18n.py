@@ -166,6 +166,9 @@ def test_inlined_labels_render_as_the_gettext_calls_did(tmp_path: Path) -> None:
         '<p>{{ _("Ciao") }}</p><p>{{ _("Sconto del 10%%") }}</p>'
         "<p title=\"{{ _('L\\'utente') if false else _('Graffe') }}\">{{ _(\"L'utente\") }}</p>"
         '<p>{{ _("Graffe") }}</p><p>{{ _("Non tradotto") }}</p>'
+        # Operands inside tags: inlined as safe literals, as newstyle gettext returns Markup.
+        '{% set offer = _("Sconto del 10%%") %}<p>{{ offer }} {{ "<i>" ~ _("Ciao") }}</p>'
+        "<p>{{ [_(\"L'utente\"), _('Ciao'), _(\"Non tradotto\")]|join(' & ') }}</p>"
     )
     inlined = build_environment(tmp_path, translations)
     called = build_environment(tmp_path)
@@ -175,4 +178,6 @@ def test_inlined_labels_render_as_the_gettext_calls_did(tmp_path: Path) -> None:
     source = inlined.loader.get_source(inlined, "page.html")[0]  # type: ignore[union-attr]
     assert '_("Ciao")' not in source and "Hello" in source
     assert '_("Graffe")' in source  # kept as a call: its translation looks like Jinja
+    assert '("Hello"|safe)' in source and '("10% off"|safe)' in source
+    assert "_('L\\'utente')" in source  # kept: an escaped quote is left to Jinja
     assert inlined.get_template("page.html").render() == called.get_template("page.html").render()

@@ -220,6 +220,9 @@ FILTERS: dict[str, Any] = {
 # `{{ _("literal") }}` with nothing else in the braces (no variables, no whitespace control).
 _LITERAL_GETTEXT = re.compile(r"""\{\{ _\((?:"([^"\\]*)"|'([^'\\]*)')\) \}\}""")
 _JINJA_SYNTAX = ("{{", "}}", "{%", "%}", "{#", "#}")
+# `_("literal")` as an operand inside a tag, e.g. `{{ field("nome", _("Nome")) }}`.
+_GETTEXT_OPERAND = re.compile(r"""(?<![\w.])_\((?:"([^"\\]*)"|'([^'\\]*)')\)""")
+_JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 
 
 def _inline_translation(gettext: Callable[[str], str], msgid: str) -> str | None:
@@ -236,8 +239,10 @@ def _inline_translation(gettext: Callable[[str], str], msgid: str) -> str | None
 
 class _TranslatedLoader(FileSystemLoader):
     """Templates of one language: every `{{ _("literal") }}` is replaced by its translation when
-    the template is loaded, so a page pays for its static labels once, not per view. Calls with
-    variables, `{% trans %}` blocks and `_()` inside expressions stay calls."""
+    the template is loaded, so a page pays for its static labels once, not per view. In HTML
+    templates a `_("literal")` inside an expression (a field's label) becomes the translation as
+    a safe string literal, which is what newstyle gettext returns there. Calls with variables
+    and `{% trans %}` blocks stay as they are."""
 
     def __init__(self, directory: Path, translations: NullTranslations) -> None:
         super().__init__(directory)
@@ -253,7 +258,20 @@ class _TranslatedLoader(FileSystemLoader):
             inlined = _inline_translation(self._gettext, msgid)
             return match.group(0) if inlined is None else inlined
 
-        return _LITERAL_GETTEXT.sub(replace, source), filename, uptodate
+        def operand(match: re.Match[str]) -> str:
+            msgid = match.group(1) if match.group(1) is not None else match.group(2)
+            inlined = _inline_translation(self._gettext, msgid)
+            if inlined is None or any(c in inlined for c in '"\\\n'):
+                return match.group(0)
+            return f'("{inlined}"|safe)'
+
+        def in_tag(match: re.Match[str]) -> str:
+            return _GETTEXT_OPERAND.sub(operand, match.group(0))
+
+        source = _LITERAL_GETTEXT.sub(replace, source)
+        if template.endswith((".html", ".xml")):  # autoescaped: gettext's result is Markup
+            source = _JINJA_TAG.sub(in_tag, source)
+        return source, filename, uptodate
 
 
 def build_environment(

@@ -48,22 +48,24 @@ async def ledger_page(
     clause = " AND ".join(where)
     db = database()
     page = max(1, page)
-    # Two queries: a window count would make SQLite sort the account's whole ledger, while the
-    # page alone walks the index newest first and the count reads only the index.
+    # The count rides along as an uncorrelated subquery, which both databases run once (it reads
+    # only the index); a window count would make SQLite sort the account's whole ledger. Only a
+    # page past the end, which returns no row to carry it, asks again.
+    count = f"SELECT count(*) AS n FROM ledger_entry l WHERE {clause}"
     rows = await db.lookup(
         "SELECT l.id, l.kind, l.amount, l.balance_after, l.reason, l.campaign_id, l.created_at,"
-        " o.username AS operator_name, c.username AS counterparty_name"
+        f" o.username AS operator_name, c.username AS counterparty_name, ({count}) AS total"
         " FROM ledger_entry l LEFT JOIN operator o ON o.id = l.operator"
         f" LEFT JOIN account c ON c.id = l.counterparty WHERE {clause}"
         f" ORDER BY l.id DESC LIMIT {int(per_page)} OFFSET {int((page - 1) * per_page)}",
         *args,
     )
-    if page == 1 and len(rows) < per_page:
-        total = len(rows)  # everything fits on the first page
+    if rows:
+        total = int(rows[0]["total"])
+    elif page == 1:
+        total = 0
     else:
-        counted = await db.lookup_row(
-            f"SELECT count(*) AS n FROM ledger_entry l WHERE {clause}", *args
-        )
+        counted = await db.lookup_row(count, *args)
         total = int(counted["n"]) if counted else 0
     return LedgerPage(
         rows=[ledger_row(r) for r in rows],
