@@ -182,18 +182,19 @@ async def apply_rows(
                 account_id,
                 now,
             )
-        inserted, joining = early_inserts, "('update')"
+        inserted, new_joined = early_inserts, True
     else:
         insert = _insert_sql(tx, "import_row r WHERE r.contact_import = $1 AND r.status = 'new'")
         if group_id is not None and tx.kind == "postgres":
             inserted = await tx.execute(
                 _joining_group(insert, "$4"), import_id, account_id, now, group_id
             )
-            joining = "('update')"
+            new_joined = True
         else:
             inserted = await tx.execute(insert, import_id, account_id, now)
-            joining = "('new', 'update')"
-    if group_id is not None and (updated or joining != "('update')"):
+            new_joined = False  # the new contacts join the group below, with the updated ones
+    if group_id is not None and (updated or not new_joined):
+        joining = "('update')" if new_joined else "('new', 'update')"
         await tx.execute(
             "INSERT INTO group_member (contact_group, contact, created_at)"
             f" SELECT {tx.typed('$3', 'bigint')}, c.id, {tx.typed('$4', 'timestamptz')}"
