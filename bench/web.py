@@ -59,13 +59,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def prepare(url: str) -> list[str]:
+async def prepare(url: str, sessions: int = SESSIONS) -> list[str]:
+    """Migrate the database at `url` and make `sessions` accounts, each with a ledger of
+    LEDGER_ROWS entries; their usernames (the password is PASSWORD)."""
     db = Database(url)
     await db.start()
     await migrate(db)
     use(db)
     usernames = []
-    for i in range(SESSIONS):
+    for i in range(sessions):
         created = await account_create(
             username=f"bench{i:02d}",
             email=f"bench{i:02d}@example.com",

@@ -6,9 +6,10 @@
 `bench/web.py` measures requests per second, which on this machine moves by a third within
 minutes. This counts instructions instead, under valgrind's callgrind (Debian package
 `valgrind`): the same code gives the same count, whatever else the machine is doing, so a
-change of a few percent shows. One signed-in account with a 60-entry ledger; the Litestar app is
-called in-process as granian's worker calls it (sessions in an embedded Redis, the real
-middleware, templates and queries), 30 requests to warm up, then `--requests` counted ones.
+change of a few percent shows. One signed-in account, with the ledger `bench/web.py` gives each
+of its accounts; the Litestar app is called in-process as granian's worker calls it (sessions in
+an embedded Redis, the real middleware, templates and queries), 30 requests to warm up, then
+`--requests` counted ones.
 Granian's own work is not included. It takes about three minutes a page.
 """
 
@@ -23,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -31,7 +31,9 @@ import httpx
 
 from corriere.gateway.embedded_redis import ensure_embedded_redis, stop_embedded_redis
 
-PASSWORD = "Bench-Password-2026"
+sys.path.insert(0, str(Path(__file__).parent))
+from web import PASSWORD, prepare
+
 WARM_UP = 30
 
 
@@ -39,52 +41,25 @@ async def child(page: str, requests: int) -> None:
     """Runs under callgrind; `breakpoint()` (a no-op here) marks where the counted part starts
     and ends, and callgrind dumps its counters at each call."""
     from corriere.commands.web import build_app
-    from corriere.platform.accounts.services import account_create
-    from corriere.platform.db import Database, use
-    from corriere.platform.migrate import migrate
     from corriere.platform.settings import Settings
 
     settings = Settings()
-    db = Database(settings.effective_database_url)
-    await db.start()
-    await migrate(db)
-    use(db)
-    account = await account_create(
-        username="costbench",
-        email="costbench@example.com",
-        mobile="+393330000001",
-        password=PASSWORD,
-        trial_credits="1000",
-    )
-    async with db.transaction() as tx:
-        await tx.insert_many(
-            "ledger_entry",
-            ("account", "kind", "amount", "balance_after", "reason", "created_at"),
-            [
-                (
-                    account.id,
-                    "campaign_debit",
-                    -10_000,
-                    10_000_000,
-                    f"Invio a {n}",
-                    datetime.now(UTC),
-                )
-                for n in range(59)
-            ],
-        )
-    await db.close()
+    (username,) = await prepare(settings.effective_database_url, sessions=1)
     app = build_app(settings, os.environ["CORRIERE_REDIS_URL"])
     transport = httpx.ASGITransport(app)
-    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://x") as web:
-        form = await web.get("/accesso")
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=transport, base_url="http://x") as client,
+    ):
+        form = await client.get("/accesso")
         token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
         assert token, "no CSRF token on the login page"
-        done = await web.post(
+        done = await client.post(
             "/accesso",
-            data={"username": "costbench", "password": PASSWORD, "_csrf_token": token.group(1)},
+            data={"username": username, "password": PASSWORD, "_csrf_token": token.group(1)},
         )
         assert done.status_code == 303, done.status_code
-        cookie = "; ".join(f"{k}={v}" for k, v in web.cookies.items()).encode()
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items()).encode()
         path, _, query = page.partition("?")
         scope = {
             "type": "http",
