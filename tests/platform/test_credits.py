@@ -182,3 +182,25 @@ async def test_ledger_history_filters_and_pages(make_account):
     assert page.rows == [] and page.total == 4 and page.pages == 2
     page = await ledger_page(account.id, kinds=("campaign_debit",), per_page=2, page=1)
     assert page.total == 3 and len(page.rows) == 2
+
+
+async def test_ledger_history_reads_the_same_inside_a_transaction(make_account):
+    """Outside a transaction SQLite reads in the loop's thread; inside one, through the
+    transaction's connection: both give the same typed rows (and PostgreSQL its own)."""
+    account = await make_account(credits="100")
+    await _spend(account.id, "2.5")
+    outside = await ledger_page(account.id)
+    async with database().transaction():
+        inside = await ledger_page(account.id)
+    assert inside == outside
+    debit = outside.rows[0]
+    assert (debit.kind, debit.amount_units, debit.balance_after_units) == (
+        "campaign_debit",
+        -to_units("2.5"),
+        to_units("97.5"),
+    )
+    assert (
+        debit.created_at.utcoffset() is not None
+        and debit.created_at.utcoffset().total_seconds() == 0
+    )
+    assert outside.total == 2

@@ -27,8 +27,12 @@ def build_app(settings: Settings, redis_url: str) -> Litestar:
     )
     # Sessions in Redis so any web instance serves any request; `from_url` also takes the
     # embedded server's unix:// socket URL. The store closes the client at app shutdown.
+    # One connection, taken in turn: a session read is a GET of a few hundred bytes, and
+    # borrowing from a pool (with its health check and bookkeeping) cost a quarter of it.
     sessions = RedisStore(
-        Redis.from_url(redis_url), namespace="corriere:web", handle_client_shutdown=True
+        Redis.from_url(redis_url, single_connection_client=True),
+        namespace="corriere:web",
+        handle_client_shutdown=True,
     )
     app = create_app(settings, scheduler=SaqScheduler(queue), phones=phones, session_store=sessions)
     db = Database(settings.effective_database_url)

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from html import escape
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
+from markupsafe import Markup
 
 from corriere.platform.accounts.queries import LedgerRow
 from corriere.platform.auth.login import SessionAccount
@@ -128,55 +129,44 @@ def _history_url(**params: Any) -> str:
     return f"/bacheca/storico?{query}" if query else "/bacheca/storico"
 
 
-class HistoryCells(NamedTuple):
-    """One row of the history table, formatted and HTML-escaped here: the template prints the
-    cells as they are (a page of rows through Jinja's autoescape costs more than the query).
-    A named tuple, which Jinja reads by attribute at once and which is cheap to build."""
-
-    kind: str
-    when: str
-    label: str
-    details: str
-    amount: str
-    balance: str
-
-
-def _history_rows(rows: list[LedgerRow], _: Any, locale: str, zone: Any) -> list[HistoryCells]:
-    """Every cell of the history table, formatted (and escaped) once here rather than by
-    template filters, with the locale's formatters and labels looked up once per page."""
+def _history_rows(rows: list[LedgerRow], _: Any, locale: str, zone: Any) -> Markup:
+    """The history table's rows as HTML, each formatted, escaped and joined here in one
+    f-string: through the template, a page of rows (thirteen outputs each) cost more than its
+    query. The locale's formatters and labels are looked up once per page."""
     when = formatting.datetime_formatter(locale, zone, "short")
     units = formatting.credits_formatter(locale)
-    labels = {kind: escape(_(label)) for kind, label in KIND_LABELS.items()}
+    # Each kind as the data-kind attribute and as its translated label, escaped once.
+    kinds = {kind: (escape(kind), escape(_(label))) for kind, label in KIND_LABELS.items()}
     to_user, from_user, campaign = (
         _("verso %(username)s"),
         _("da %(username)s"),
         _("Invio n. %(id)s"),
     )
-    cells = []
+    html = []
     for row in rows:
         kind = row.kind
         if kind == "transfer_out" and row.counterparty:
-            details = to_user % {"username": row.counterparty}
+            details = escape(to_user % {"username": row.counterparty})
         elif kind == "transfer_in" and row.counterparty:
-            details = from_user % {"username": row.counterparty}
+            details = escape(from_user % {"username": row.counterparty})
         elif row.campaign_id:
-            details = campaign % {"id": row.campaign_id}
-        elif kind in ("adjustment", "purchase"):
-            details = row.reason
+            details = escape(campaign % {"id": row.campaign_id})
+        elif kind in ("adjustment", "purchase") and row.reason:
+            details = escape(row.reason)
         else:
             details = ""
+        attribute, label = kinds.get(kind) or (escape(kind), escape(kind))
         amount = row.amount_units
-        cells.append(
-            HistoryCells(
-                escape(kind),
-                when(row.created_at),
-                labels.get(kind) or escape(kind),
-                escape(details),
-                ("+" if amount > 0 else "") + units(amount),
-                units(row.balance_after_units),
-            )
+        sign = "+" if amount > 0 else ""
+        html.append(
+            f'<tr data-kind="{attribute}">'
+            f"<td>{when(row.created_at)}</td>"
+            f"<td>{label}</td>"
+            f"<td>{details}</td>"
+            f'<td class="num">{sign}{units(amount)}</td>'
+            f'<td class="num">{units(row.balance_after_units)}</td></tr>\n'
         )
-    return cells
+    return Markup("".join(html))
 
 
 class BachecaController(Controller):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter
+from typing import cast
 
 from babel import Locale, dates, numbers
 
@@ -21,6 +21,11 @@ from corriere.platform.money import UNITS_PER_CREDIT
 
 Number = int | float | Decimal
 DateStyle = str  # Babel's "short" | "medium" | "long" | "full" or a CLDR pattern
+
+
+# Numbers below 100 as text, padded and not: formatting an int costs ten times an index.
+_PADDED = tuple(f"{i:02d}" for i in range(100))
+_PLAIN = tuple(str(i) for i in range(100))
 
 
 @lru_cache(maxsize=32)
@@ -81,9 +86,16 @@ def credits_formatter(code: str) -> Callable[[int], str]:
     decimal_sign, group = _separators(code)
 
     def fmt(units: int) -> str:
-        whole, fraction = divmod(-units if units < 0 else units, UNITS_PER_CREDIT)
-        grouped = f"{whole:,}".replace(",", group) if whole >= 1000 else str(whole)
-        return f"{'-' if units < 0 else ''}{grouped}{decimal_sign}{fraction:04d}"
+        sign = ""
+        if units < 0:
+            sign, units = "-", -units
+        whole, fraction = divmod(units, UNITS_PER_CREDIT)
+        if whole < 100:
+            grouped = _PLAIN[whole]
+        else:
+            grouped = f"{whole:,}".replace(",", group) if whole >= 1000 else str(whole)
+        # The four decimals of a credit, two at a time.
+        return f"{sign}{grouped}{decimal_sign}{_PADDED[fraction // 100]}{_PADDED[fraction % 100]}"
 
     return fmt
 
@@ -105,67 +117,56 @@ def _datetime_patterns(
     )
 
 
-def _h12(m: datetime) -> int:
-    return m.hour % 12 or 12
-
-
-# Numeric CLDR fields as (%-conversion, how to read it off the moment).
-_NUMERIC_FIELDS: dict[str, tuple[str, Callable[[datetime], int]]] = {
-    "d": ("%d", attrgetter("day")),
-    "dd": ("%02d", attrgetter("day")),
-    "M": ("%d", attrgetter("month")),
-    "MM": ("%02d", attrgetter("month")),
-    "yy": ("%02d", lambda m: m.year % 100),
-    "y": ("%d", attrgetter("year")),
-    "yyyy": ("%04d", attrgetter("year")),
-    "H": ("%d", attrgetter("hour")),
-    "HH": ("%02d", attrgetter("hour")),
-    "h": ("%d", _h12),
-    "hh": ("%02d", _h12),
-    "mm": ("%02d", attrgetter("minute")),
-    "ss": ("%02d", attrgetter("second")),
+# Numeric CLDR fields as f-string replacement fields reading the moment `m`.
+_NUMERIC_FIELDS: dict[str, str] = {
+    "d": "{P[m.day]}",
+    "dd": "{T[m.day]}",
+    "M": "{P[m.month]}",
+    "MM": "{T[m.month]}",
+    "yy": "{T[m.year % 100]}",
+    "y": "{m.year}",
+    "yyyy": "{m.year:04d}",
+    "H": "{P[m.hour]}",
+    "HH": "{T[m.hour]}",
+    "h": "{P[m.hour % 12 or 12]}",
+    "hh": "{T[m.hour % 12 or 12]}",
+    "mm": "{T[m.minute]}",
+    "ss": "{T[m.second]}",
+    "a": "{am if m.hour < 12 else pm}",
 }
 
 
 @lru_cache(maxsize=64)
 def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | None:
     """A plain-Python formatter for a style made only of numeric fields and the am/pm marker
-    (tables show "short" dates by the hundred): the pattern becomes one `%` template filled
-    from a tuple of readers, half of what `str.format` with attribute fields costs. None where
-    the pattern needs Babel (month names, zones…)."""
+    (tables show "short" dates by the hundred): the CLDR pattern becomes one f-string, compiled
+    once, whose fields index tables of two-digit strings. None where the pattern needs Babel
+    (month names, zones…)."""
     if style != "short":
         return None
     loc = _locale(code)
     periods = loc.day_periods["format"]["abbreviated"]
-    am, pm = str(periods["am"]), str(periods["pm"])
-    template: list[str] = []
-    readers: list[Callable[[datetime], int | str]] = []
+    parts: list[str] = []
     combine = str(loc.datetime_formats[style])
     for chunk in re.split(r"(\{[01]\})", combine):
-        if chunk in ("{0}", "{1}"):
-            pattern = (loc.time_formats if chunk == "{0}" else loc.date_formats)[style].pattern
-            for match in re.finditer(r"'([^']*)'|(([a-zA-Z])\3*)|([^a-zA-Z']+)", pattern):
-                literal, field, _, other = match.groups()
-                if field == "a":
-                    template.append("%s")
-                    readers.append(lambda m: am if m.hour < 12 else pm)
-                elif field:
-                    if field not in _NUMERIC_FIELDS:
-                        return None
-                    conversion, reader = _NUMERIC_FIELDS[field]
-                    template.append(conversion)
-                    readers.append(reader)
-                else:
-                    text = literal if literal is not None else other
-                    template.append(text.replace("%", "%%"))
-        else:
-            template.append(chunk.replace("%", "%%"))
-    compiled = "".join(template)
-
-    def fmt(moment: datetime) -> str:
-        return compiled % tuple([read(moment) for read in readers])
-
-    return fmt
+        if chunk not in ("{0}", "{1}"):
+            parts.append(chunk.replace("{", "{{").replace("}", "}}"))
+            continue
+        pattern = (loc.time_formats if chunk == "{0}" else loc.date_formats)[style].pattern
+        for match in re.finditer(r"'([^']*)'|(([a-zA-Z])\3*)|([^a-zA-Z']+)", pattern):
+            literal, field, _, other = match.groups()
+            if field:
+                if field not in _NUMERIC_FIELDS:
+                    return None
+                parts.append(_NUMERIC_FIELDS[field])
+            else:
+                text = literal if literal is not None else other
+                parts.append(text.replace("{", "{{").replace("}", "}}"))
+    # The source is our own field expressions (no quotes) in the locale's literal text, whose
+    # repr makes it a string literal whatever characters it holds.
+    source = f"lambda m: f{''.join(parts)!r}"
+    names = {"T": _PADDED, "P": _PLAIN, "am": str(periods["am"]), "pm": str(periods["pm"])}
+    return cast("Callable[[datetime], str]", eval(source, names))
 
 
 def datetime_formatter(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from corriere.platform.accounts.queries import LedgerRow, ledger_row
+from corriere.platform.accounts.queries import LedgerRow
 from corriere.platform.db import database
 
 TOP_UPS = ("trial", "purchase", "adjustment", "transfer_in", "refund")
@@ -52,23 +52,26 @@ async def ledger_page(
     # only the index); a window count would make SQLite sort the account's whole ledger. Only a
     # page past the end, which returns no row to carry it, asks again.
     count = f"SELECT count(*) AS n FROM ledger_entry l WHERE {clause}"
-    rows = await db.lookup(
-        "SELECT l.id, l.kind, l.amount, l.balance_after, l.reason, l.campaign_id, l.created_at,"
-        f" o.username AS operator_name, c.username AS counterparty_name, ({count}) AS total"
+    # The columns in LedgerRow's order, then the count. Both drivers hand back ints as ints
+    # and created_at as an aware UTC datetime (SQLite through our TIMESTAMPTZ converter).
+    rows = await db.lookup_values(
+        "SELECT l.id, l.kind, l.amount, l.balance_after, l.reason,"
+        " o.username AS operator_name, c.username AS counterparty_name, l.campaign_id,"
+        f" l.created_at, ({count}) AS total"
         " FROM ledger_entry l LEFT JOIN operator o ON o.id = l.operator"
         f" LEFT JOIN account c ON c.id = l.counterparty WHERE {clause}"
         f" ORDER BY l.id DESC LIMIT {int(per_page)} OFFSET {int((page - 1) * per_page)}",
         *args,
     )
     if rows:
-        total = int(rows[0]["total"])
+        total = int(rows[0][9])
     elif page == 1:
         total = 0
     else:
         counted = await db.lookup_row(count, *args)
         total = int(counted["n"]) if counted else 0
     return LedgerPage(
-        rows=[ledger_row(r) for r in rows],
+        rows=[LedgerRow._make(r[:9]) for r in rows],
         total=total,
         page=page,
         per_page=per_page,
