@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from babel import Locale, dates, numbers
 
@@ -23,9 +23,10 @@ Number = int | float | Decimal
 DateStyle = str  # Babel's "short" | "medium" | "long" | "full" or a CLDR pattern
 
 
-# Numbers below 100 as text, padded and not: formatting an int costs ten times an index.
+# Small numbers as text, plain and zero-padded: formatting an int costs ten times an index.
+_PLAIN = tuple(str(i) for i in range(1000))
 _PADDED = tuple(f"{i:02d}" for i in range(100))
-_PLAIN = tuple(str(i) for i in range(100))
+_PADDED3 = tuple(f"{i:03d}" for i in range(1000))
 
 
 @lru_cache(maxsize=32)
@@ -90,10 +91,12 @@ def credits_formatter(code: str) -> Callable[[int], str]:
         if units < 0:
             sign, units = "-", -units
         whole, fraction = divmod(units, UNITS_PER_CREDIT)
-        if whole < 100:
+        if whole < 1000:
             grouped = _PLAIN[whole]
+        elif whole < 1_000_000:
+            grouped = f"{_PLAIN[whole // 1000]}{group}{_PADDED3[whole % 1000]}"
         else:
-            grouped = f"{whole:,}".replace(",", group) if whole >= 1000 else str(whole)
+            grouped = f"{whole:,}".replace(",", group)
         # The four decimals of a credit, two at a time.
         return f"{sign}{grouped}{decimal_sign}{_PADDED[fraction // 100]}{_PADDED[fraction % 100]}"
 
@@ -137,10 +140,10 @@ _NUMERIC_FIELDS: dict[str, str] = {
 
 
 @lru_cache(maxsize=64)
-def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | None:
-    """A plain-Python formatter for a style made only of numeric fields and the am/pm marker
-    (tables show "short" dates by the hundred): the CLDR pattern becomes one f-string, compiled
-    once, whose fields index tables of two-digit strings. None where the pattern needs Babel
+def _numeric_template(code: str, style: str) -> tuple[str, dict[str, Any]] | None:
+    """A style made only of numeric fields and the am/pm marker (tables show "short" dates by
+    the hundred) as the source of one f-string on the local moment `m`, whose fields index
+    tables of two-digit strings, and the names it reads. None where the pattern needs Babel
     (month names, zones…)."""
     if style != "short":
         return None
@@ -162,22 +165,41 @@ def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | Non
             else:
                 text = literal if literal is not None else other
                 parts.append(text.replace("{", "{{").replace("}", "}}"))
-    # The source is our own field expressions (no quotes) in the locale's literal text, whose
-    # repr makes it a string literal whatever characters it holds.
-    source = f"lambda m: f{''.join(parts)!r}"
-    names = {"T": _PADDED, "P": _PLAIN, "am": str(periods["am"]), "pm": str(periods["pm"])}
-    return cast("Callable[[datetime], str]", eval(source, names))
+    # Our own field expressions (no quotes) in the locale's literal text, whose repr makes it a
+    # string literal whatever characters it holds.
+    source = f"f{''.join(parts)!r}"
+    return source, {"T": _PADDED, "P": _PLAIN, "am": str(periods["am"]), "pm": str(periods["pm"])}
 
 
+@lru_cache(maxsize=64)
+def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | None:
+    """The numeric style (`_numeric_template`) of a moment already in the user's zone."""
+    template = _numeric_template(code, style)
+    if template is None:
+        return None
+    source, names = template
+    return cast("Callable[[datetime], str]", eval(f"lambda m: {source}", dict(names)))
+
+
+@lru_cache(maxsize=64)
 def datetime_formatter(
     code: str, tz: tzinfo, style: DateStyle = "short"
 ) -> Callable[[datetime], str]:
-    """`format_datetime` for aware datetimes in one locale, time zone and style, resolved once
-    for a table's worth of them."""
-    numeric = _numeric_formatter(code, style)
-    if numeric is None:
+    """`format_datetime` for aware datetimes (naive ones are UTC) in one locale, time zone and
+    style, resolved once for a table's worth of them. A numeric style is compiled with the move
+    to the zone into one function: a call per value, not three."""
+    template = _numeric_template(code, style)
+    if template is None:
         return lambda moment: format_datetime(moment, code, tz, style)
-    return lambda moment: numeric(as_utc(moment).astimezone(tz))
+    source, names = template
+    namespace = {**names, "tz": tz, "UTC": UTC}
+    exec(  # our own source: see _numeric_template
+        "def fmt(u):\n"
+        "    m = (u if u.tzinfo is not None else u.replace(tzinfo=UTC)).astimezone(tz)\n"
+        f"    return {source}\n",
+        namespace,
+    )
+    return cast("Callable[[datetime], str]", namespace["fmt"])
 
 
 def _as_datetime(value: datetime | str) -> datetime:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 FRAME_ANCESTORS_OPT = "frame_ancestors"
@@ -50,27 +49,33 @@ def _route_opt(scope: Scope) -> dict[str, Any]:
 
 
 def security_headers(*, hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
-    """The hook for `Litestar(before_send=[...])`; `hsts` when the panel is served over https."""
-    default_csp = content_security_policy()
+    """The hook for `Litestar(before_send=[...])`; `hsts` when the panel is served over https.
+    It works on the message's list of encoded headers: through `MutableScopeHeaders`, whose
+    every lookup decodes and scans the list, it cost a fortieth of a page."""
+    default_csp = content_security_policy().encode()
+    fixed = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+    ]
+    if hsts:
+        fixed.append((b"strict-transport-security", b"max-age=31536000"))
 
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
+        headers = message.get("headers")
+        if not isinstance(headers, list):
+            headers = message["headers"] = list(headers or ())
+        present = {name.lower() for name, _ in headers}
         frame_ancestors = _route_opt(scope).get(FRAME_ANCESTORS_OPT)
         if frame_ancestors:
-            csp = content_security_policy(str(frame_ancestors))
+            csp = content_security_policy(str(frame_ancestors)).encode()
         else:
             csp = default_csp
-            if "x-frame-options" not in headers:
-                headers["X-Frame-Options"] = "DENY"
-        if "content-security-policy" not in headers:
-            headers["Content-Security-Policy"] = csp
-        if "x-content-type-options" not in headers:
-            headers["X-Content-Type-Options"] = "nosniff"
-        if "referrer-policy" not in headers:
-            headers["Referrer-Policy"] = "same-origin"
-        if hsts and "strict-transport-security" not in headers:
-            headers["Strict-Transport-Security"] = "max-age=31536000"
+            if b"x-frame-options" not in present:
+                headers.append((b"x-frame-options", b"DENY"))
+        if b"content-security-policy" not in present:
+            headers.append((b"content-security-policy", csp))
+        headers.extend(header for header in fixed if header[0] not in present)
 
     return add_headers

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -30,7 +31,7 @@ from jinja2.runtime import Context, new_context
 from litestar.connection import ASGIConnection
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.utils.scope.state import ScopeState
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from corriere.web import form_html, formatting
 from corriere.web.i18n import (
@@ -215,6 +216,19 @@ def _main_nav(ctx: Context) -> Markup:
     return cached
 
 
+@lru_cache(maxsize=8)
+def _language_buttons(lang: str) -> Markup:
+    """The layout's language switcher (one button per language, the current one pressed),
+    built once per language: as a template loop it cost a fiftieth of every page."""
+    return Markup(
+        "".join(
+            f'<button type="submit" formaction="/lingua/{escape(code)}" lang="{escape(code)}"'
+            f' aria-pressed="{"true" if code == lang else "false"}">{escape(name)}</button>\n'
+            for code, name in LOCALE_NAMES.items()
+        )
+    )
+
+
 FILTERS: dict[str, Any] = {
     "number": _number_filter,
     "money": _money_filter,
@@ -364,7 +378,7 @@ def build_environment(
 def _add_globals(env: Environment) -> None:
     env.globals["csrf_token"] = _csrf_token
     env.globals["get_flashes"] = _get_flashes
-    env.globals["locale_names"] = LOCALE_NAMES
+    env.globals["language_buttons"] = _language_buttons
     env.globals["main_nav"] = _main_nav
     env.globals["nav_cache"] = {}  # one per environment: its app's catalogs
     env.globals["form_field"] = form_html.field  # exported by macros.html as `field`

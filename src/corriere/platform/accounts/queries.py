@@ -142,23 +142,8 @@ async def account_profile_get(
     if session_epoch is not None:
         sql += " AND session_epoch = $2"
         args.append(session_epoch)
-    row = await database().lookup_row(sql, *args)
-    if row is None:
-        return None
-    return AccountProfile(
-        id=int(row["id"]),
-        username=row["username"],
-        email=row["email"],
-        mobile=row["mobile"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        balance_units=int(row["balance"]),
-        api_id=row["api_id"],
-        default_prefix=row["default_prefix"],
-        locale=row["locale"],
-        timezone=row["timezone"],
-        status=row["status"],
-        created_at=as_utc(row["created_at"]),
-        activated_at=as_utc(row["activated_at"]) if row["activated_at"] else None,
-        last_login_at=as_utc(row["last_login_at"]) if row["last_login_at"] else None,
-    )
+    # The columns in AccountProfile's order: both drivers hand back ints as ints and the
+    # timestamps as aware UTC datetimes (SQLite through our TIMESTAMPTZ converter), and every
+    # signed-in page reads this row.
+    rows = await database().lookup_values(sql, *args)
+    return AccountProfile(*rows[0]) if rows else None
