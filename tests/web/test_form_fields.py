@@ -48,3 +48,27 @@ def test_labels_are_in_the_language_of_the_page() -> None:
         in html
     )
     assert ">Save</button>" in html
+
+
+def test_remembered_fields_keep_apart_what_prints_apart() -> None:
+    """`field` reuses the markup of recent calls with the same plain arguments: a label given
+    as trusted markup and the same text as a string, or equal numbers that print differently,
+    must not share it."""
+    from decimal import Decimal
+
+    from markupsafe import Markup
+
+    from corriere.web.form_html import field
+
+    for _ in range(2):  # the second round is served from memory where it may be
+        assert "<b>Nome</b>" in field("n", Markup("<b>Nome</b>"))
+        assert "&lt;b&gt;Nome&lt;/b&gt;" in field("n", "<b>Nome</b>")
+        assert 'value="1.0"' in field("q", "Q", value=Decimal("1.0"))
+        assert 'value="1.00"' in field("q", "Q", value=Decimal("1.00"))
+        assert 'value="1"' in field("q", "Q", value=1)
+        assert 'value="True"' in field("q", "Q", value=True)
+        options = (("a", "A"), ("b", "B"))
+        assert '<option value="b" selected>' in field(
+            "t", "T", value="b", type="select", options=options
+        )
+        assert "segreta" not in field("p", "P", value="segreta", type="password")

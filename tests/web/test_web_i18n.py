@@ -181,3 +181,31 @@ def test_inlined_labels_render_as_the_gettext_calls_did(tmp_path: Path) -> None:
     assert '("Hello"|safe)' in source and '("10% off"|safe)' in source
     assert "_('L\\'utente')" in source  # kept: an escaped quote is left to Jinja
     assert inlined.get_template("page.html").render() == called.get_template("page.html").render()
+
+
+def test_template_gettext_keeps_jinja_newstyle_results():
+    """The catalog's `_`/`ngettext` in templates (our lighter callables) give what Jinja's own
+    newstyle gettext gives: variables escaped where the template autoescapes and only there,
+    the translation trusted, `%%` a percent sign even without variables, `num` for plurals."""
+    from jinja2 import Environment
+
+    from corriere.web.templating import build_environment
+
+    source = (
+        '{{ _("Pagina %(page)s di %(pages)s", page="<b>", pages=3) }}|'
+        '{{ ngettext("%(num)s movimento", "%(num)s movimenti", n) }}|'
+        '{{ _(msg) }}|{{ _("100%%") }}|'
+        '{% autoescape false %}{{ _("Pagina %(page)s di %(pages)s", page="<b>", pages=1) }}'
+        "{% endautoescape %}|"
+        "{% trans count=n %}{{ count }} movimento{% pluralize %}{{ count }} movimenti{% endtrans %}"
+    )
+    catalog = Catalogs().get("en")
+    jinja = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    jinja.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    ours = build_environment(translations=catalog).from_string(source)
+    for n in (1, 2):
+        expected = jinja.from_string(source).render(n=n, msg="Bacheca")
+        assert ours.render(n=n, msg="Bacheca") == expected
+    assert ours.render(n=2, msg="Bacheca") == (
+        "Page &lt;b&gt; of 3|2 movements|Board|100%|Page <b> of 1|2 movimenti"
+    )

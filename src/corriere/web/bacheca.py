@@ -335,7 +335,7 @@ class BachecaController(Controller):
                 "result": result,
                 "rows": _history_rows(result.rows, _, locale_of(request), zone),
                 "chosen": chosen,
-                "filters_options": [(f.key, _(f.label)) for f in KIND_FILTERS],
+                "filters_options": tuple((f.key, _(f.label)) for f in KIND_FILTERS),
                 "kind_labels": KIND_LABELS,
                 "form": {"tipo": chosen.key, "dal": dal.strip(), "al": al.strip()},
                 "errors": errors,
