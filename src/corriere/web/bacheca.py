@@ -118,8 +118,11 @@ async def _page(
 
 
 def _parse_day(value: str) -> date | None:
+    value = value.strip()
+    if not value:  # the usual case, without raising and catching a ValueError
+        return None
     try:
-        return date.fromisoformat(value.strip())
+        return date.fromisoformat(value)
     except ValueError:
         return None
 

@@ -25,6 +25,7 @@ from litestar.response import Redirect
 
 from corriere.platform.settings import Settings
 from corriere.web.i18n import request_locale
+from corriere.web.paths import path_of, query_of
 from corriere.web.sections import SECTIONS
 from corriere.web.sessions import current_user, peek_flashes
 from corriere.web.templating import LocalizedTemplates, rendering_for
@@ -67,8 +68,7 @@ def safe_next(value: object, default: str = "/") -> str:
 def shell_context(request: AnyRequest) -> dict[str, Any]:
     """What the layout needs on every page."""
     settings: Settings = request.app.state["settings"]
-    path = request.url.path
-    query = request.url.query
+    path, query = path_of(request), query_of(request)
     return {
         "request": request,
         "lang": request_locale(request).code,

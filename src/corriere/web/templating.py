@@ -44,6 +44,7 @@ from corriere.web.i18n import (
     request_locale,
     safe_timezone,
 )
+from corriere.web.paths import path_of
 from corriere.web.sessions import Flash, pop_flashes
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -199,7 +200,7 @@ def _main_nav(ctx: Context) -> Markup:
     it has a dozen translated labels and no per-user content."""
     section = ctx.get("current_section")
     request = request_from_context(ctx)
-    on_phones = request is not None and request.url.path.startswith("/simulatore")
+    on_phones = request is not None and path_of(request).startswith("/simulatore")
     phones = bool(ctx.get("phones_enabled"))
     key = (ctx.get("lang"), getattr(section, "key", None), on_phones, phones)
     cache = cast("dict[tuple[Any, ...], Markup]", ctx.environment.globals["nav_cache"])
