@@ -10,16 +10,56 @@ Every value is escaped as `{{ }}` would; the output is the macros' markup, byte 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, ParamSpec
 
 from markupsafe import Markup, escape
+
+P = ParamSpec("P")
+
+
+# Types whose equal values print the same; the cache keys on the type too (Markup vs str).
+_PLAIN_TYPES = frozenset({str, Markup, int, bool, type(None)})
+
+
+def _plain(value: object) -> bool:
+    kind = type(value)
+    return kind in _PLAIN_TYPES or (kind is tuple and all(map(_plain, value)))  # type: ignore[call-overload]
+
+
+def _remembered(
+    *, maxsize: int, unless: Callable[[tuple[object, ...], dict[str, object]], bool] | None = None
+) -> Callable[[Callable[P, Markup]], Callable[P, Markup]]:
+    """Remember a control's markup for the last `maxsize` argument combinations (a page draws
+    the same filters on every view) when every argument is a string, a number, None or a tuple
+    of them: values of other types may be equal and print differently (Decimal("1.0"),
+    Decimal("1.00")), and lists are not hashable. `unless` keeps some calls out."""
+
+    def decorate(draw: Callable[P, Markup]) -> Callable[P, Markup]:
+        cached = lru_cache(maxsize=maxsize, typed=True)(draw)
+
+        @wraps(draw)
+        def call(*args: P.args, **kwargs: P.kwargs) -> Markup:
+            if (unless is None or not unless(args, kwargs)) and _plain((args, *kwargs.values())):
+                return cached(*args, **kwargs)  # type: ignore[arg-type]  # hashable: checked
+            return draw(*args, **kwargs)
+
+        return call
+
+    return decorate
+
+
+def _is_password(args: tuple[object, ...], kwargs: dict[str, object]) -> bool:
+    """Password fields are never kept, not even as cache keys."""
+    kind = kwargs["type"] if "type" in kwargs else args[4] if len(args) > 4 else "text"
+    return kind == "password"
 
 
 def _attribute(name: str, value: object) -> str:
     return f' {name}="{escape(value)}"'
 
 
+@_remembered(maxsize=512, unless=_is_password)
 def field(
     name: str,
     label: object,
@@ -36,46 +76,7 @@ def field(
 ) -> Markup:
     """One labelled control with its hint and its error, linked for screen readers.
     `type`: any <input> type, or "textarea" / "select" (`options`: (value, label) pairs).
-    Passwords are never echoed back. A Jinja `Undefined` value reads as "" (as in `{{ }}`).
-
-    The markup is a function of the arguments alone, so it is remembered for the last few
-    hundred combinations (a page draws the same filters on every view) when every argument is
-    a string, a number or None, and the options a tuple of such pairs: values of other types
-    may be equal and print differently (Decimal("1.0"), Decimal("1.00")). Password fields are
-    never kept."""
-    head = (name, label, value, error, type, required, hint, autocomplete, placeholder)
-    tail = (rows, inputmode)
-    if type != "password" and _plain(head) and _plain(tail) and _plain_options(options):
-        return _remembered_field(*head, options, *tail)
-    return _field(*head, options, *tail)
-
-
-# Types whose equal values print the same; the cache keys on the type too (Markup vs str).
-_PLAIN_TYPES = frozenset({str, Markup, int, bool, type(None)})
-
-
-def _plain(values: tuple[object, ...]) -> bool:
-    return all(type(v) in _PLAIN_TYPES for v in values)
-
-
-def _plain_options(options: Iterable[tuple[Any, Any]]) -> bool:
-    return type(options) is tuple and all(type(pair) is tuple and _plain(pair) for pair in options)
-
-
-def _field(
-    name: str,
-    label: object,
-    value: object = None,
-    error: object = None,
-    type: str = "text",  # noqa: A002 - the macro's parameter name
-    required: object = False,
-    hint: object = None,
-    autocomplete: object = None,
-    placeholder: object = None,
-    options: Iterable[tuple[Any, Any]] = (),
-    rows: object = 4,
-    inputmode: object = None,
-) -> Markup:
+    Passwords are never echoed back. A Jinja `Undefined` value reads as "" (as in `{{ }}`)."""
     fid = f"f-{escape(name)}"
     described = ([f"{fid}-hint"] if hint else []) + ([f"{fid}-error"] if error else [])
     common = f' id="{fid}" name="{escape(name)}"'
@@ -120,9 +121,7 @@ def _field(
     return Markup("".join(parts))
 
 
-_remembered_field: Callable[..., Markup] = lru_cache(maxsize=512, typed=True)(_field)
-
-
+@_remembered(maxsize=256)
 def button(
     label: object,
     kind: str = "primary",
@@ -130,24 +129,10 @@ def button(
     name: object = None,
     value: object = None,
 ) -> Markup:
-    """A button; `kind`: "primary" (default), "quiet" or "danger". Remembered as `field` is."""
-    args = (label, kind, type, name, value)
-    return _remembered_button(*args) if _plain(args) else _button(*args)
-
-
-def _button(
-    label: object,
-    kind: str = "primary",
-    type: str = "submit",  # noqa: A002 - the macro's parameter name
-    name: object = None,
-    value: object = None,
-) -> Markup:
+    """A button; `kind`: "primary" (default), "quiet" or "danger"."""
     style = f" button-{escape(kind)}" if kind != "primary" else ""
     named = _attribute("name", name) if name else ""
     valued = _attribute("value", value) if value is not None else ""
     return Markup(
         f'<button type="{escape(type)}" class="button{style}"{named}{valued}>{escape(label)}</button>'
     )
-
-
-_remembered_button: Callable[..., Markup] = lru_cache(maxsize=256, typed=True)(_button)
