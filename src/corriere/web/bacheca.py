@@ -339,7 +339,6 @@ class BachecaController(Controller):
                 "rows": _history_rows(result.rows, _, locale_of(request), zone),
                 "chosen": chosen,
                 "filters_options": tuple((f.key, _(f.label)) for f in KIND_FILTERS),
-                "kind_labels": KIND_LABELS,
                 "form": {"tipo": chosen.key, "dal": dal.strip(), "al": al.strip()},
                 "errors": errors,
                 "previous_url": _history_url(**filters, pagina=result.page - 1)

@@ -172,16 +172,6 @@ def _numeric_template(code: str, style: str) -> tuple[str, dict[str, Any]] | Non
 
 
 @lru_cache(maxsize=64)
-def _numeric_formatter(code: str, style: str) -> Callable[[datetime], str] | None:
-    """The numeric style (`_numeric_template`) of a moment already in the user's zone."""
-    template = _numeric_template(code, style)
-    if template is None:
-        return None
-    source, names = template
-    return cast("Callable[[datetime], str]", eval(f"lambda m: {source}", dict(names)))
-
-
-@lru_cache(maxsize=64)
 def datetime_formatter(
     code: str, tz: tzinfo, style: DateStyle = "short"
 ) -> Callable[[datetime], str]:
@@ -215,10 +205,9 @@ def format_datetime(
     """A moment shown in the user's time zone: "1 giu 2025, 12:00:00" / "Jun 1, 2025, 12:00:00 PM"."""
     if value is None or value == "":
         return ""
+    if _numeric_template(locale, style) is not None:
+        return datetime_formatter(locale, tz, style)(_as_datetime(value))
     moment = _as_datetime(value).astimezone(tz)
-    numeric = _numeric_formatter(locale, style)
-    if numeric is not None:
-        return numeric(moment)
     if style not in _STYLES:
         return dates.format_datetime(moment, style, tzinfo=tz, locale=_locale(locale))
     combine, date_pattern, time_pattern = _datetime_patterns(locale, style)

@@ -429,6 +429,7 @@ def build_environment(
             npgettext=translations.npgettext,
             newstyle=True,
         )
+        # Installed above for the i18n extension's newstyle compilation; called, ours.
         env.globals.update(_catalog_callables(translations))
     env.filters.update(FILTERS)
     _add_globals(env)
