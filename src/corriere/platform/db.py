@@ -182,7 +182,9 @@ class Database:
             finally:
                 await connection.close()
         else:
-            await engine.start_connection_pool(min_size=1, max_size=pool_size)
+            await engine.start_connection_pool(
+                min_size=1, max_size=pool_size, reset=_keep_session_state
+            )
         self._started = True
 
     async def close(self) -> None:
@@ -312,6 +314,14 @@ class Database:
     async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any] | None:
         async with self.reading(snapshot=False) as tx:
             return await tx.fetchrow(sql, *args)
+
+
+async def _keep_session_state(connection: Any) -> None:
+    """asyncpg's pool `reset`: nothing beyond what the pool always does on release (roll back an
+    open transaction, drop listeners). Its default sends a query resetting the session (settings,
+    cursors, LISTEN, session advisory locks), a round trip per released connection, and two per
+    signed-in page; Corriere changes none of that state (its one advisory lock is per transaction).
+    """
 
 
 _current: Database | None = None
