@@ -74,7 +74,9 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_user: str = ""
     smtp_password: str = ""
-    smtp_tls: bool = False
+    smtp_tls: bool = False  # port 465: TLS from the first byte; other ports: STARTTLS required
+    # "none" / "starttls" / "tls"; empty: from smtp_tls and the port (see `smtp_mode`)
+    smtp_security: str = ""
     mail_from: str = "Corriere <noreply@localhost>"
     public_base_url: str = "http://127.0.0.1:8000"
     web_host: str = "127.0.0.1"
@@ -92,6 +94,21 @@ class Settings(BaseSettings):
     import_max_bytes: int = 100 * 1024 * 1024
     import_max_uncompressed: int = 1024 * 1024 * 1024
     log_level: str = "INFO"
+    # Addresses (IPs or CIDR networks, comma separated) of the reverse proxies in front of the
+    # web servers: only from them is X-Forwarded-For believed (throttling, sign-up evidence).
+    trusted_proxies: str = ""
+    # The simulated phones page (/simulatore) and the mail outbox page (/posta) show every
+    # account's codes and links to whoever reaches the server. Unset: only while the public
+    # address is on this machine (127.0.0.1, localhost), i.e. a first run or a demo.
+    demo_pages: bool | None = None
+    # Sign-ups (each sends an SMS paid by the platform): per client address per hour, and in all
+    # per hour, beyond which the form asks to retry later.
+    registrations_per_ip_hour: int = 5
+    registrations_per_hour: int = 200
+    # Accounts never activated are deleted after this many days (their username is free again).
+    pending_account_days: int = 7
+    # An import that has not moved for this long (its job lost or killed) is marked failed.
+    import_stale_minutes: int = 30
 
     @field_validator("home")
     @classmethod
@@ -133,6 +150,35 @@ class Settings(BaseSettings):
     @property
     def uses_simulator(self) -> bool:
         return not self.smpp_routes.strip()
+
+    @property
+    def public_is_local(self) -> bool:
+        """The public address names this machine (a first run, a demo, the tests)."""
+        host = (urlsplit(self.public_base_url).hostname or "").lower()
+        return host in {"127.0.0.1", "localhost", "::1"} or host.endswith(".localhost")
+
+    @property
+    def demo_pages_enabled(self) -> bool:
+        return self.public_is_local if self.demo_pages is None else self.demo_pages
+
+    @property
+    def mail_is_kept(self) -> bool:
+        """No SMTP relay: e-mail stays in the local outbox."""
+        return not self.smtp_host
+
+    @property
+    def smtp_mode(self) -> str:
+        """How the SMTP connection is protected: none, starttls or tls."""
+        mode = self.smtp_security.strip().lower()
+        if mode:
+            if mode not in {"none", "starttls", "tls"}:
+                raise ConfigurationError(
+                    f"CORRIERE_SMTP_SECURITY must be none, starttls or tls, not {mode!r}"
+                )
+            return mode
+        if not self.smtp_tls:
+            return "none"
+        return "tls" if self.smtp_port == 465 else "starttls"
 
     @property
     def default_route(self) -> str:
