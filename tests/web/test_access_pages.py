@@ -35,8 +35,12 @@ async def browser(app: Litestar, lang: str = "it") -> AsyncIterator[httpx.AsyncC
 
 
 @pytest.fixture
-def app(make_app: MakeApp, db) -> Litestar:
-    return make_app(route_handlers=())
+def app(make_app: MakeApp, settings, db) -> Litestar:
+    # Every browser here signs up from the same address: the sign-up limits have their own
+    # tests (test_registration_hardening.py).
+    return make_app(
+        settings.model_copy(update={"registrations_per_ip_hour": 10_000}), route_handlers=()
+    )
 
 
 async def _post(client: httpx.AsyncClient, form_page: str, url: str, data: dict[str, str]):

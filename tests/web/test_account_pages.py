@@ -33,6 +33,7 @@ from corriere.platform.auth.app_passwords import app_password_create, app_passwo
 from corriere.platform.auth.login import session_account
 from corriere.platform.db import database
 from corriere.platform.errors import FieldErrors
+from corriere.platform.settings import Settings
 from corriere.web import account_pages, formatting
 from corriere.web.account_pages import platform_text
 from corriere.web.i18n import Catalogs
@@ -107,7 +108,7 @@ async def test_account_page_in_italian(app: Litestar, make_account: MakeAccount)
     assert 'value="Europe/Rome" selected' in html
     assert 'value="it" selected' in html
     assert "Password applicative" in html and "Nessuna password applicativa." in html
-    assert "se dimentichi la nuova password non potrai recuperarla" in html
+    assert "con la funzione «Recupera password» potrai sceglierne un'altra" in html
     assert 'href="/account" aria-current="page"' in html  # the Account section is lit
 
 
@@ -137,7 +138,8 @@ async def test_account_page_in_english(app: Litestar, make_account: MakeAccount)
 async def test_profile_update_switches_language_and_time_zone(
     app: Litestar, make_account: MakeAccount
 ) -> None:
-    account = await make_account()
+    # The same number, written otherwise (a new one waits for its SMS code: test_account_mobile).
+    account = await make_account(mobile="+393471234567")
     created = await app_password_create(account_id=account.id, label="Gestionale")
     async with client_for(app) as client:
         await sign_in(client, account.id)
@@ -484,7 +486,7 @@ async def test_every_form_needs_the_csrf_token(app: Litestar, make_account: Make
 
 
 async def test_platform_messages_with_values_have_english_versions(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     """Messages the platform builds with a value inside are translated with the value kept."""
     english = Catalogs().get("en")
@@ -504,7 +506,9 @@ async def test_platform_messages_with_values_have_english_versions(
     # Every reason a mobile number can be refused for (validation comes before the database).
     for mobile in ("", "12", "abc", "0612345678"):
         with pytest.raises(FieldErrors) as exc:
-            await account_profile_update(account_id=0, **profile_form(mobile=mobile))
+            await account_profile_update(
+                settings=settings, account_id=0, **profile_form(mobile=mobile)
+            )
         message = exc.value.errors["mobile"]
         assert translate(message).startswith("Invalid mobile number: "), message
         assert translate(message) != "Invalid mobile number: not a valid number" or mobile == "12"

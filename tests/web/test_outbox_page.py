@@ -55,7 +55,7 @@ async def test_outbox_lists_a_queued_mail_without_login(
     older = await _queue_low_credit("first@example.com")
     newer = await _queue_low_credit("anna.posta@example.com")
     mail = (await mail_outbox_list(limit=1))[0]
-    embedded = settings.model_copy(update={"smpp_routes": ""})  # the page exists only there
+    embedded = settings.model_copy(update={"smpp_routes": ""})  # as `corriere up` runs
     async with browser(make_app(embedded, route_handlers=[])) as client:
         response = await client.get("/posta")
         assert response.status_code == 200
@@ -82,6 +82,9 @@ async def test_outbox_lists_a_queued_mail_without_login(
         assert "anna.posta@example.com" in block.text
 
 
-async def test_outbox_page_is_absent_outside_embedded_mode(make_app: MakeApp, db: Any) -> None:
-    async with browser(make_app(route_handlers=[])) as client:
+async def test_outbox_page_is_absent_when_mail_goes_to_an_smtp_server(
+    make_app: MakeApp, settings: Settings, db: Any
+) -> None:
+    relayed = settings.model_copy(update={"smtp_host": "smtp.example.com"})
+    async with browser(make_app(relayed, route_handlers=[])) as client:
         assert (await client.get("/posta")).status_code == 404

@@ -352,6 +352,12 @@ async def test_security_headers(client: Client) -> None:
     assert "strict-transport-security" not in response.headers  # plain http here
 
 
+async def test_no_api_viewer_pages(client: Client) -> None:
+    # Litestar's schema viewers would load their scripts from CDNs.
+    for path in ("/schema", "/schema/swagger", "/schema/openapi.json"):
+        assert (await client.get(path)).status_code == 404, path
+
+
 async def test_route_can_opt_in_to_embedding(client: Client) -> None:
     response = await client.get("/test/embed")
     assert "x-frame-options" not in response.headers

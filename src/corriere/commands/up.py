@@ -44,6 +44,28 @@ async def _prepare(settings: Settings) -> str | None:
         await db.close()
 
 
+def demo_hints(settings: Settings, base: str) -> list[str]:
+    """Where to see the SMS and the e-mail that stay on this machine: the demo pages when the
+    web app serves them (the same rule as `create_app`), or else where to look instead."""
+    pages = settings.demo_pages_enabled
+    hints: list[str] = []
+    if settings.uses_simulator:
+        hints.append(
+            f"and see it arrive on the simulated phones: {base}/simulatore"
+            if pages
+            else "The SMS go to the SMSC simulator; its simulated phones page is off"
+            " (CORRIERE_DEMO_PAGES=true serves it)."
+        )
+    if settings.mail_is_kept:
+        hints.append(
+            f"E-mail stays on this machine: read it at {base}/posta"
+            if pages
+            else "E-mail stays on this machine (no SMTP server configured): read the outbox"
+            " in the support console, `corriere tui` (Posta)."
+        )
+    return hints
+
+
 def _spawn(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     print(f"  starting {name}", flush=True)
     # A session of its own: Ctrl-C reaches only `up`, which then stops the children in order.
@@ -80,9 +102,8 @@ def up(settings: Settings, *, port: int | None = None) -> int:
         f"  corriere send --account {DEMO_USER} --to 3351234567 --sender Corriere"
         ' --text "Ciao da Corriere" --wait'
     )
-    if settings.uses_simulator:
-        print(f"and see it arrive on the simulated phones: {base}/simulatore")
-        print(f"E-mail stays on this machine: read it at {base}/posta")
+    for line in demo_hints(settings, base):
+        print(line)
     print(f"Sign in to the panel at {base}/accesso, or create an account at {base}/registrazione.")
     print("Press Ctrl-C to stop.\n", flush=True)
 

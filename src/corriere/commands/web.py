@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import sys
 
@@ -17,14 +18,24 @@ from corriere.platform.db import Database, use
 from corriere.platform.settings import Settings
 from corriere.web.app import create_app
 
+log = logging.getLogger("corriere.web")
+
 
 def build_app(settings: Settings, redis_url: str) -> Litestar:
     queue = make_queue(redis_url, DEFAULT)
+    # The simulated phones page: only while the SMS go to the simulator (and the demo pages
+    # are on, which `create_app` checks as well).
     phones = (
         SimControlClient(f"http://127.0.0.1:{settings.smsc_sim_control_port}")
-        if settings.uses_simulator
+        if settings.uses_simulator and settings.demo_pages_enabled
         else None
     )
+    if settings.demo_pages_enabled and not settings.public_is_local:
+        log.warning(
+            "CORRIERE_DEMO_PAGES is on for the public address %s: anyone who reaches it can read"
+            " every account's activation codes (/simulatore) and password-reset links (/posta)",
+            settings.public_base_url,
+        )
     # Sessions in Redis so any web instance serves any request; `from_url` also takes the
     # embedded server's unix:// socket URL. The store closes the client at app shutdown.
     # redis-py's pool, not one shared connection: the single connection saves a quarter of a

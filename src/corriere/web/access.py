@@ -31,6 +31,8 @@ from corriere.platform.errors import (
 from corriere.platform.ports import Scheduler
 from corriere.platform.settings import Settings
 from corriere.web.auth import signed_in, start_session
+from corriere.web.client_ip import client_ip
+from corriere.web.contacts_common import prefix_options
 from corriere.web.errors import form_errors
 from corriere.web.i18n import locale_of, translations
 from corriere.web.rendering import redirect, render, safe_next
@@ -39,24 +41,6 @@ from corriere.web.sessions import flash, session_of
 AnyRequest = Request[Any, Any, Any]
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PENDING_KEY = "pending_account"
-
-# Country prefixes offered next to the mobile number (Italy first, as the manual's forms do).
-PREFIXES = (
-    ("39", "Italia (+39)"),
-    ("378", "San Marino (+378)"),
-    ("41", "Svizzera (+41)"),
-    ("33", "Francia (+33)"),
-    ("49", "Germania (+49)"),
-    ("43", "Austria (+43)"),
-    ("34", "Spagna (+34)"),
-    ("44", "Regno Unito (+44)"),
-    ("356", "Malta (+356)"),
-    ("386", "Slovenia (+386)"),
-    ("385", "Croazia (+385)"),
-    ("40", "Romania (+40)"),
-    ("355", "Albania (+355)"),
-    ("1", "Stati Uniti / Canada (+1)"),
-)
 
 
 def _settings(request: AnyRequest) -> Settings:
@@ -87,10 +71,6 @@ def _translate_errors(request: AnyRequest, errors: dict[str, str]) -> dict[str, 
     return {field: _(message) for field, message in errors.items()}
 
 
-def _client_ip(request: AnyRequest) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 class AccessController(Controller):
     @get("/registrazione", name="register")
     async def register_form(self, request: AnyRequest) -> Response[Any]:
@@ -99,7 +79,11 @@ class AccessController(Controller):
         return render(
             request,
             "access/register.html",
-            {"form": {"prefix": "39"}, "errors": {}, "prefixes": PREFIXES},
+            {
+                "form": {"prefix": "39"},
+                "errors": {},
+                "prefixes": prefix_options(locale_of(request)),
+            },
         )
 
     @post("/registrazione", name="register_submit")
@@ -117,6 +101,7 @@ class AccessController(Controller):
                 accept_terms=data.get("accept_terms") == "on",
                 accept_privacy=data.get("accept_privacy") == "on",
                 locale=locale_of(request),
+                ip=client_ip(request),
             )
         except FieldErrors as exc:
             return render(
@@ -125,10 +110,22 @@ class AccessController(Controller):
                 {
                     "form": form,
                     "errors": _translate_errors(request, exc.errors),
-                    "prefixes": PREFIXES,
+                    "prefixes": prefix_options(locale_of(request)),
                 },
                 block="form",
                 status_code=422,
+            )
+        except TooManyAttemptsError as exc:
+            return render(
+                request,
+                "access/register.html",
+                {
+                    "form": form,
+                    "errors": form_errors(request, exc),
+                    "prefixes": prefix_options(locale_of(request)),
+                },
+                block="form",
+                status_code=429,
             )
         session = session_of(request)
         session[PENDING_KEY] = started.account_id
@@ -208,7 +205,7 @@ class AccessController(Controller):
         error, help_, status = None, False, 401
         try:
             user = await login_attempt(
-                username=username, password=data.get("password", ""), ip=_client_ip(request)
+                username=username, password=data.get("password", ""), ip=client_ip(request)
             )
         except AccountNotActivatedError as exc:
             session = session_of(request)

@@ -5,6 +5,9 @@ only (its id comes from the session, never from the form or the URL).
 
 An application password's secret is shown once, in the answer to the POST that created it: it is
 never put in the session or in a redirect URL, and the platform keeps only its hash.
+
+A new mobile number is saved only once the code sent to it by SMS is typed here (as at
+registration); until then the account keeps its number and the page shows the one waiting.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from corriere.platform.accounts.profile import account_password_change, account_profile_update
+from corriere.platform.accounts.profile import (
+    account_mobile_change_cancel,
+    account_mobile_confirm,
+    account_mobile_pending,
+    account_mobile_resend,
+    account_password_change,
+    account_profile_update,
+)
 from corriere.platform.accounts.queries import AccountProfile
 from corriere.platform.auth.app_passwords import (
     AppPasswordRow,
@@ -26,10 +36,18 @@ from corriere.platform.auth.app_passwords import (
 )
 from corriere.platform.auth.login import SessionAccount
 from corriere.platform.auth.policy import MIN_LENGTH
-from corriere.platform.errors import CorriereError, FieldErrors, NotFoundError
+from corriere.platform.errors import (
+    CorriereError,
+    FieldErrors,
+    NotFoundError,
+    TooManyAttemptsError,
+)
+from corriere.platform.ports import Scheduler
+from corriere.platform.settings import Settings
 from corriere.web.auth import ACCOUNT, EPOCH_KEY, refresh_session
+from corriere.web.contacts_common import prefix_options
 from corriere.web.errors import FORM_ERROR_KEY, message_text
-from corriere.web.i18n import LOCALE_NAMES, LOCALES, N_, translations, use_locale
+from corriere.web.i18n import LOCALE_NAMES, LOCALES, N_, locale_of, translations, use_locale
 from corriere.web.rendering import redirect, render
 from corriere.web.sessions import LOCALE_KEY, TIMEZONE_KEY, flash, renew_session
 
@@ -147,6 +165,27 @@ def timezone_options(current: str) -> list[tuple[str, str]]:
     return [(zone, zone.replace("_", " ")) for zone in zones]
 
 
+def _settings(request: AnyRequest) -> Settings:
+    settings: Settings = request.app.state["settings"]
+    return settings
+
+
+async def _send_soon(request: AnyRequest) -> None:
+    """Ask the workers to send the SMS with the code now (their cron would, a little later)."""
+    scheduler: Scheduler | None = request.app.state.get("scheduler")
+    if scheduler is not None:
+        await scheduler.dispatch_soon()
+
+
+def _default_prefixes(locale: str, current: str) -> tuple[tuple[str, str], ...]:
+    """Every country code named in the reader's language (the account's own kept if unknown);
+    a tuple, so the select's markup is remembered (`form_html`)."""
+    options = prefix_options(locale)
+    if current and all(code != current for code, _label in options):
+        return ((current, f"+{current}"), *options)
+    return options
+
+
 def _profile_form(profile: AccountProfile) -> dict[str, str]:
     return {name: str(getattr(profile, name)) for name in PROFILE_FIELDS}
 
@@ -172,11 +211,14 @@ async def _page(
         "app_errors": {},
         "created": None,
         "app_passwords": await app_passwords_list(account.account_id),
+        "pending_mobile": await account_mobile_pending(account.account_id),
+        "mobile_errors": {},
         "password_min_length": MIN_LENGTH,
         "locale_options": [(code, LOCALE_NAMES.get(code, code)) for code in LOCALES],
         **context,
     }
     values["timezone_options"] = timezone_options(profile.timezone)
+    values["prefix_options"] = _default_prefixes(locale_of(request), profile.default_prefix)
     return render(
         request,
         "account/index.html",
@@ -208,7 +250,9 @@ class AccountController(Controller):
     ) -> Response[Any]:
         form = {name: data.get(name, "").strip() for name in PROFILE_FIELDS}
         try:
-            await account_profile_update(account_id=account.account_id, **form)
+            saved = await account_profile_update(
+                settings=_settings(request), account_id=account.account_id, **form
+            )
         except CorriereError as exc:
             return await _page(
                 request,
@@ -221,8 +265,69 @@ class AccountController(Controller):
         # The panel follows the new language and time zone at once.
         refresh_session(request, **{LOCALE_KEY: form["locale"], TIMEZONE_KEY: form["timezone"]})
         use_locale(request, form["locale"])
-        flash(request, translations(request).gettext("Dati personali salvati."), "success")
+        _ = translations(request).gettext
+        if saved.mobile_pending is None:
+            flash(request, _("Dati personali salvati."), "success")
+            return redirect(request, "/account")
+        if saved.campaign_id is not None:
+            await _send_soon(request)
+        message = _(
+            "Dati personali salvati. Il nuovo numero %(mobile)s sarà usato dopo la conferma:"
+            " inserisci il codice che ti abbiamo inviato via SMS."
+        )
+        flash(request, message % {"mobile": saved.mobile_pending}, "warning")
+        return redirect(request, "/account#mobile-change")
+
+    @post("/cellulare", name="account_mobile_confirm")
+    async def confirm_mobile(
+        self, request: AnyRequest, account: SessionAccount, data: FormData
+    ) -> Response[Any]:
+        try:
+            mobile = await account_mobile_confirm(
+                account_id=account.account_id, code=data.get("code", "")
+            )
+        except CorriereError as exc:
+            return await self._mobile_error(request, account, exc)
+        message = translations(request).gettext("Numero di cellulare confermato: %(mobile)s.")
+        flash(request, message % {"mobile": mobile}, "success")
         return redirect(request, "/account")
+
+    @post("/cellulare/codice", name="account_mobile_resend")
+    async def resend_mobile_code(
+        self, request: AnyRequest, account: SessionAccount
+    ) -> Response[Any]:
+        try:
+            await account_mobile_resend(settings=_settings(request), account_id=account.account_id)
+        except CorriereError as exc:
+            return await self._mobile_error(request, account, exc)
+        await _send_soon(request)
+        flash(request, translations(request).gettext("Ti abbiamo inviato un nuovo codice via SMS."))
+        return redirect(request, "/account#mobile-change")
+
+    @post("/cellulare/annulla", name="account_mobile_cancel")
+    async def cancel_mobile_change(
+        self, request: AnyRequest, account: SessionAccount
+    ) -> Response[Any]:
+        if await account_mobile_change_cancel(account_id=account.account_id):
+            message = translations(request).gettext(
+                "Cambio di numero annullato: resta valido il numero %(mobile)s."
+            )
+            flash(request, message % {"mobile": account.profile.mobile})
+        return redirect(request, "/account")
+
+    async def _mobile_error(
+        self, request: AnyRequest, account: SessionAccount, exc: CorriereError
+    ) -> Response[Any]:
+        if isinstance(exc, NotFoundError):  # nothing waits (confirmed or cancelled elsewhere)
+            flash(request, error_text(request, exc), "warning")
+            return redirect(request, "/account")
+        return await _page(
+            request,
+            account,
+            mobile_errors=field_errors(request, exc),
+            block="mobile_change",
+            status_code=429 if isinstance(exc, TooManyAttemptsError) else 422,
+        )
 
     @post("/password", name="account_password")
     async def change_password(

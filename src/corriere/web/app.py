@@ -24,6 +24,7 @@ from corriere.platform.settings import Settings
 from corriere.web.access import AccessController
 from corriere.web.account_pages import AccountController
 from corriere.web.address_tools import ExtraController, RubricaToolsController
+from corriere.web.api.v1 import ApiV1Controller
 from corriere.web.auth import LoginRequired, login_required_handler
 from corriere.web.bacheca import BachecaController
 from corriere.web.errors import EXCEPTION_HANDLERS
@@ -54,7 +55,8 @@ def create_app(
     debug: bool = False,
 ) -> Litestar:
     """The web app. `session_store` should be shared by all instances (a `RedisStore`); without
-    one, sessions live in this process's memory. `route_handlers` adds pages (and lets tests add
+    one, sessions live in this process's memory. `phones` is the SMSC simulator's control client,
+    given only while the SMS go to the simulator. `route_handlers` adds pages (and lets tests add
     their own routes)."""
     secure = settings.public_base_url.startswith("https")
     catalogs = catalogs or Catalogs()
@@ -71,13 +73,18 @@ def create_app(
         ExtraController,
         SignupSettingsController,
         SignupPublicController,
+        ApiV1Controller,
         create_static_files_router(path="/static", directories=[HERE / "static"], name="static"),
         *route_handlers,
     ]
-    if phones is not None:
+    # The demo pages show every account's codes and reset links to whoever asks, without a
+    # login: only on a machine of one's own (`demo_pages_enabled`), and only when there is
+    # something to show (`phones` is given only while the SMS go to the simulator).
+    phones_page = phones is not None and settings.demo_pages_enabled
+    outbox_page = settings.demo_pages_enabled and settings.mail_is_kept
+    if phones_page:
         handlers.append(SimulatedPhonesController)
-    if settings.uses_simulator:
-        # Demo only: every account's mail (reset links included) for anyone to read.
+    if outbox_page:
         handlers.append(OutboxController)
     app = Litestar(
         route_handlers=handlers,
@@ -95,11 +102,16 @@ def create_app(
         stores={SESSION_STORE: session_store or MemoryStore()},
         exception_handlers={**EXCEPTION_HANDLERS, LoginRequired: login_required_handler},
         before_send=[security_headers(hsts=secure)],
+        # No /schema: Litestar's API viewers load their scripts from CDNs, and the panel's pages
+        # are not an API. The API is described in docs/web.md.
+        openapi_config=None,
         state=State(
             {
                 "settings": settings,
                 "scheduler": scheduler,
                 "phones": phones,
+                "phones_page": phones_page,
+                "outbox_page": outbox_page,
                 "catalogs": catalogs,
                 "templates": LocalizedTemplates(catalogs),
             }

@@ -4,12 +4,18 @@ history of the ledger.
 Everything works on the signed-in account only: its id comes from the session, never from a form
 field or a query parameter. Moving credit takes two steps: the form asks the platform for a
 preview (nothing moves), the confirmation page then posts the same amount and username again.
+
+Amounts are typed as the reader writes numbers ("1.500,5" in Italian, "1,500.5" in English) and
+read with Babel; text the locale reads two ways is refused with both readings. The confirmation
+page carries the amount it read in a hidden field, in the platform's notation ("1500.5000").
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from functools import partial
 from html import escape
 from typing import Annotated, Any
@@ -22,14 +28,24 @@ from markupsafe import Markup
 
 from corriere.platform.accounts.queries import LedgerRow
 from corriere.platform.auth.login import SessionAccount
-from corriere.platform.credits.alerts import credit_alert_get, credit_alert_update
+from corriere.platform.credits.alerts import (
+    credit_alert_errors,
+    credit_alert_get,
+    credit_alert_update,
+)
 from corriere.platform.credits.queries import TOP_UPS, ledger_page
 from corriere.platform.credits.transfer import credits_transfer, credits_transfer_preview
-from corriere.platform.errors import CorriereError, InsufficientCreditError
+from corriere.platform.errors import (
+    CorriereError,
+    FieldErrors,
+    InsufficientCreditError,
+    ValidationError,
+)
 from corriere.platform.messaging.sms_types import RULES
-from corriere.platform.money import format_credits
+from corriere.platform.money import format_credits, to_credits
 from corriere.web import formatting
 from corriere.web.account_pages import field_errors
+from corriere.web.amount_fields import amount_error, threshold_error, thresholds_value
 from corriere.web.auth import ACCOUNT
 from corriere.web.i18n import N_, locale_of, timezone_of, translations
 from corriere.web.rendering import redirect, render
@@ -39,6 +55,8 @@ AnyRequest = Request[Any, Any, Any]
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 PER_PAGE = 25
+# The confirmation page's hidden amount, as `format_credits` writes it.
+_CANONICAL_AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,4})?")
 
 # How the ledger's kinds read in the history (Italian msgids, translated where shown).
 KIND_LABELS = {
@@ -105,7 +123,9 @@ async def _page(
         "profile": profile,
         "types": sms_types(profile.balance_units),
         "alert_form": {
-            "thresholds": alert.thresholds_text,
+            "thresholds": formatting.format_amount_list(
+                [to_credits(t) for t in alert.thresholds], locale_of(request)
+            ),
             "emails": ", ".join(alert.emails),
             "enabled": alert.enabled,
         },
@@ -192,16 +212,25 @@ class BachecaController(Controller):
         try:
             saved = await credit_alert_update(
                 account_id=account.account_id,
-                thresholds=str(form["thresholds"]),
+                thresholds=thresholds_value(request, str(form["thresholds"])),
                 emails=str(form["emails"]),
                 enabled=bool(form["enabled"]),
             )
-        except CorriereError as exc:
+        except (CorriereError, formatting.AmountError) as exc:
+            if isinstance(exc, formatting.AmountError):
+                # The thresholds' own message, and whatever else the platform would refuse.
+                others, _parsed, _addresses = credit_alert_errors(
+                    thresholds="", emails=str(form["emails"]), enabled=bool(form["enabled"])
+                )
+                errors = field_errors(request, FieldErrors(others)) if others else {}
+                errors["thresholds"] = threshold_error(request, exc)
+            else:
+                errors = field_errors(request, exc)
             return await _page(
                 request,
                 account,
                 alert_form=form,
-                alert_errors=field_errors(request, exc),
+                alert_errors=errors,
                 block="alert",
                 status_code=422,
             )
@@ -222,7 +251,16 @@ class BachecaController(Controller):
             preview = await credits_transfer_preview(
                 from_account_id=account.account_id,
                 to_username=form["username"],
-                amount=form["amount"],
+                amount=formatting.parse_amount(form["amount"], locale_of(request)),
+            )
+        except formatting.AmountError as exc:
+            return await _page(
+                request,
+                account,
+                transfer_form=form,
+                transfer_errors={"amount": amount_error(request, exc)},
+                block="transfer",
+                status_code=422,
             )
         except CorriereError as exc:
             profile = account.profile
@@ -255,13 +293,17 @@ class BachecaController(Controller):
         if data.get("azione") != "conferma":
             flash(request, _("Spostamento di credito annullato: nessun credito è stato spostato."))
             return redirect(request, "/bacheca")
-        form = {"amount": data.get("amount", "").strip(), "username": data.get("username", "")}
-        form["username"] = form["username"].strip()
+        amount = data.get("amount", "").strip()
+        form = {"amount": amount, "username": data.get("username", "").strip()}
         try:
+            # The hidden field of the confirmation page: the platform's notation, nothing else.
+            if not _CANONICAL_AMOUNT.fullmatch(amount):
+                raise ValidationError("Importo non valido", field="amount")
+            form["amount"] = formatting.format_amount(Decimal(amount), locale_of(request))
             done = await credits_transfer(
                 from_account_id=account.account_id,
                 to_username=form["username"],
-                amount=form["amount"],
+                amount=Decimal(amount),
             )
         except CorriereError as exc:
             profile = account.profile

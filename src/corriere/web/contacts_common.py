@@ -14,6 +14,7 @@ from litestar import Request
 
 from corriere.platform.contacts.fields import provinces
 from corriere.platform.contacts.queries import ContactFilter, Sort
+from corriere.web.formatting import collation_key
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -52,7 +53,7 @@ def list_params(q: str = "", gruppo: str = "", ordina: str = "", pagina: str = "
 @lru_cache(maxsize=8)
 def prefix_options(locale: str) -> tuple[tuple[str, str], ...]:
     """(country code, "Italia (39)") for every calling code, named after its main country in
-    `locale`, by name; Italy first."""
+    `locale`, sorted as a reader of `locale` expects; Italy first."""
     names = Locale.parse(locale).territories
     options = []
     for code in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE):
@@ -60,7 +61,7 @@ def prefix_options(locale: str) -> tuple[tuple[str, str], ...]:
         if region in ("001", "ZZ"):
             continue  # global services (satellite, UIFN): not mobile networks
         options.append((str(code), f"{names.get(region, region)} ({code})"))
-    options.sort(key=lambda o: o[1])
+    options.sort(key=lambda o: collation_key(o[1]))
     italy = next(o for o in options if o[0] == "39")
     return (italy, *(o for o in options if o[0] != "39"))
 

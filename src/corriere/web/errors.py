@@ -29,6 +29,7 @@ from litestar.types import ExceptionHandlersMap
 
 from corriere.platform.errors import CorriereError
 from corriere.web.i18n import N_, translations
+from corriere.web.platform_messages import PLURALS
 from corriere.web.rendering import is_htmx, render
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,8 @@ def message_text(request: AnyRequest, template: str, params: dict[str, str]) -> 
         return _(template)
     values = {k: (_(v) if k.startswith("reason") else v) for k, v in params.items()}
     try:
+        if (plural := PLURALS.get(template)) is not None:
+            return plural(translations(request), int(params["num"])) % values
         return _(template) % values
     except (KeyError, ValueError, TypeError):  # a catalog entry with other placeholders
         return template % params

@@ -8,6 +8,7 @@ no `if` in templates.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
@@ -239,3 +240,96 @@ def format_time(
     if isinstance(value, time):
         return dates.format_time(value, style, locale=locale)
     return dates.format_time(_as_datetime(value), style, tzinfo=tz, locale=locale)
+
+
+# ---------------------------------------------------------------------------- reading amounts
+
+MAX_DECIMALS = 4  # credits are kept to the ten-thousandth
+_QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
+# In a list, a comma with three digits after it (1,500) reads as a thousands separator too.
+_THOUSANDS_COMMA = re.compile(r"\d,\d{3}(?!\d)")
+
+
+class AmountError(ValueError):
+    """Typed text that is not an amount in the reader's locale. `reason`: "malformed",
+    "ambiguous" (`readings`: the two numbers the text could mean, in the locale's notation),
+    "decimals" (more than MAX_DECIMALS) or "list" (a list whose commas may be thousands)."""
+
+    def __init__(self, text: str, reason: str, readings: tuple[str, ...] = ()) -> None:
+        super().__init__(text)
+        self.text, self.reason, self.readings = text, reason, readings
+
+
+def parse_amount(text: str, locale: str) -> Decimal:
+    """An amount as the reader writes it: "1.500,5" (it) and "1,500.5" (en) are 1500.5; a text
+    the locale's notation reads two ways ("1.5" in Italian: 15 or 1,5?) is refused, as are
+    letters, exponents and more than MAX_DECIMALS decimals."""
+    text = text.strip()
+    # Babel also reads "1e3", "NaN" and "Infinity": nobody types those as an amount.
+    if not text or any(c.isalpha() for c in text):
+        raise AmountError(text, "malformed")
+    try:
+        value = numbers.parse_decimal(text, locale, strict=True)
+    except numbers.NumberFormatError as exc:
+        readings = tuple(getattr(exc, "suggestions", None) or ())
+        if len(readings) == 2:
+            raise AmountError(text, "ambiguous", readings) from None
+        raise AmountError(text, "malformed") from None
+    if not value.is_finite():
+        raise AmountError(text, "malformed")
+    if value != value.quantize(_QUANTUM):
+        raise AmountError(text, "decimals")
+    return value
+
+
+def parse_amount_list(text: str, locale: str) -> list[tuple[str, Decimal]]:
+    """Several amounts, each with the text it was read from. Separated by ";" when the text has
+    one (then commas belong to the numbers), otherwise by commas, as the manual writes
+    thresholds ("100,500" is two); where the comma is also the thousands separator (en), a
+    comma followed by three digits could be either, and is refused."""
+    if ";" in text:
+        parts = text.split(";")
+    else:
+        if _separators(locale)[1] == "," and (match := _THOUSANDS_COMMA.search(text)):
+            raise AmountError(_around(text, match), "list")
+        parts = text.split(",")
+    return [(part.strip(), parse_amount(part, locale)) for part in parts if part.strip()]
+
+
+def _around(text: str, match: re.Match[str]) -> str:
+    """The whole number a match sits in (its run of digits, commas and points)."""
+    start, end = match.start(), match.end()
+    while start > 0 and (text[start - 1].isdigit() or text[start - 1] in ",."):
+        start -= 1
+    while end < len(text) and (text[end].isdigit() or text[end] in ",."):
+        end += 1
+    return text[start:end]
+
+
+def format_amount(value: Decimal | int, locale: str, *, grouped: bool = True) -> str:
+    """An amount as the reader would type it back (up to MAX_DECIMALS decimals, no trailing
+    zeros): what a form shows so that sending it again reads the same number."""
+    pattern = ("#,##0." if grouped else "0.") + "#" * MAX_DECIMALS
+    return numbers.format_decimal(value, format=pattern, locale=locale)
+
+
+def format_amount_list(values: list[Decimal], locale: str) -> str:
+    """Amounts for a list field that `parse_amount_list` reads back: without thousands
+    separators, joined by "; " when one has decimals (in Italian a decimal comma would split
+    the list), by ", " otherwise."""
+    texts = [format_amount(v, locale, grouped=False) for v in values]
+    joiner = "; " if any(v != v.to_integral_value() for v in values) else ", "
+    return joiner.join(texts)
+
+
+def collation_key(text: str) -> tuple[str, str]:
+    """A sort key for names as a reader expects them in Italian or English (accents and case
+    do not come first: "Côte d’Ivoire" sorts among the Co…); Babel has no collation."""
+    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in folded if not unicodedata.combining(c)).casefold(), text
+
+
+# Letters that NFKD does not split into a base letter and an accent.
+_LETTERS = str.maketrans(
+    {"Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "ß": "ss", "Đ": "D", "đ": "d", "Ł": "L", "ł": "l"}
+)

@@ -1,8 +1,10 @@
-"""POSTA: the mail outbox, for the embedded (demo) mode only.
+"""POSTA: the mail outbox, for a demo or a first run on one's own machine.
 
-In embedded mode no e-mail leaves the machine (the outbox keeps it): this page lets whoever tries
-the panel read the welcome and password-recovery e-mails. It shows every account's mail without a
-login, so `create_app` registers it only when `settings.uses_simulator`.
+Without an SMTP relay no e-mail leaves the machine (the outbox keeps it): this page lets whoever
+tries the panel read the welcome and password-recovery e-mails. It shows every account's mail
+(reset links included) without a login, so `create_app` registers it only when
+`settings.demo_pages_enabled and settings.mail_is_kept`; elsewhere support reads the outbox in
+the TUI.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ MAIL_KINDS = {
 }
 MAIL_STATUSES = {
     "pending": N_("in coda"),
+    "sending": N_("in invio"),
     "kept": N_("trattenuta (modalità dimostrativa)"),
     "sent": N_("inviata"),
     "failed": N_("non recapitata"),

@@ -53,7 +53,7 @@ def _panel(request: AnyRequest, profile: AccountProfile) -> Response[str]:
             "label": r.label,
             "price_units": r.price_units,
             "max_parts": r.max_parts,
-            "sendable": profile.balance_units // r.price_units,
+            "sendable": max(0, profile.balance_units) // r.price_units,
         }
         for t, r in RULES.items()
     ]

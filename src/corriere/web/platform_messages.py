@@ -3,12 +3,44 @@
 The platform raises errors in Italian (the source language); the panel translates them by looking
 the message up in the catalog. Listing them here puts them in the extraction, so each catalog
 covers them. A message built with values in it is listed in every form it can take, where those
-are few (the attempts left, the password's minimum length), and stays Italian otherwise.
+are few (the password's minimum length), and stays Italian otherwise; one with a count in it
+has a singular and a plural form (`PLURALS`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from babel.support import NullTranslations
+
+from corriere.platform.auth.sms_codes import WAIT, WAIT_PLURAL, WRONG_CODE, WRONG_CODE_PLURAL
 from corriere.web.i18n import N_
+
+
+def _wrong_code(translations: NullTranslations, num: int) -> str:
+    return translations.ngettext(
+        "Codice non corretto: resta %(num)s tentativo",
+        "Codice non corretto: restano %(num)s tentativi",
+        num,
+    )
+
+
+def _wait(translations: NullTranslations, num: int) -> str:
+    return translations.ngettext(
+        "Attendi %(num)s secondo prima di richiedere un nuovo codice",
+        "Attendi %(num)s secondi prima di richiedere un nuovo codice",
+        num,
+    )
+
+
+# Messages with a count (`params["num"]`): the platform's Italian template (either form) → the
+# form for that count in the reader's language.
+PLURALS: dict[str, Callable[[NullTranslations, int], str]] = {
+    WRONG_CODE: _wrong_code,
+    WRONG_CODE_PLURAL: _wrong_code,
+    WAIT: _wait,
+    WAIT_PLURAL: _wait,
+}
 
 MESSAGES = (
     # registration and activation
@@ -21,6 +53,7 @@ MESSAGES = (
     N_("Per registrarsi occorre accettare le condizioni del servizio"),
     N_("Per registrarsi occorre accettare l'informativa sulla privacy"),
     N_("Username già in uso: scegline un altro"),
+    N_("Username riservato: scegline un altro"),
     N_("Esiste già un account con questo indirizzo e-mail"),
     N_("L'account è già attivo: accedi con username e password"),
     N_("L'account è già attivo"),
@@ -28,11 +61,11 @@ MESSAGES = (
     N_("Troppi tentativi errati: richiedi un nuovo codice"),
     N_("Il codice è scaduto: richiedine uno nuovo"),
     N_("Codice non corretto. Hai esaurito i tentativi: richiedi un nuovo codice"),
-    N_("Codice non corretto: restano 4 tentativi"),
-    N_("Codice non corretto: restano 3 tentativi"),
-    N_("Codice non corretto: restano 2 tentativi"),
-    N_("Codice non corretto: restano 1 tentativi"),
     N_("Hai richiesto troppi codici: riprova tra un'ora o contatta l'assistenza"),
+    N_("L'account è bloccato: il codice di attivazione non può essere usato"),
+    N_("Troppe registrazioni da questa connessione nell'ultima ora: riprova più tardi"),
+    N_("Il servizio ha ricevuto troppe registrazioni nell'ultima ora: riprova più tardi"),
+    N_("Nessun cambio di numero da confermare"),
     # sign-in and recovery
     N_("Username o password non corretti. Riprova."),
     N_("Troppi tentativi di accesso non riusciti: riprova tra 15 minuti"),
@@ -157,6 +190,7 @@ MESSAGES = (
         " (Nome, Cognome, Cellulare…). Intestazioni trovate: %(found)s"
     ),
     N_("Errore imprevisto durante l'importazione: nessun contatto è stato modificato"),
+    N_("Non è stato possibile avviare l'importazione: riprova tra qualche minuto"),
     N_("Inserisci almeno un numero, uno per riga"),
     N_("Il testo incollato è troppo lungo: usa l'importazione da file"),
     N_("Manca il numero di cellulare"),

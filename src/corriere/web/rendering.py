@@ -76,8 +76,10 @@ def shell_context(request: AnyRequest) -> dict[str, Any]:
         "sections": SECTIONS,
         "current_section": next((s for s in SECTIONS if s.is_active(path)), None),
         "current_url": f"{path}?{query}" if query else path,
-        "phones_enabled": request.app.state.get("phones") is not None,
-        "demo": settings.uses_simulator,
+        # The demo pages exist only where `create_app` served them (see there): no link to a 404.
+        "phones_enabled": bool(request.app.state.get("phones_page")),
+        "outbox_enabled": bool(request.app.state.get("outbox_page")),
+        "demo": settings.demo_pages_enabled and settings.uses_simulator,
     }
 
 

@@ -6,6 +6,12 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from corriere.platform.accounts.uniqueness import (
+    USERNAME_RESERVED,
+    USERNAME_TAKEN,
+    account_taken,
+    is_unique_violation,
+)
 from corriere.platform.audit.services import audit_record
 from corriere.platform.clock import utcnow
 from corriere.platform.credits.ledger import LedgerKind, balance_change
@@ -57,12 +63,51 @@ async def account_create(
         raise ValidationError(f"Cellulare non valido: {exc}", field="mobile") from exc
     api_id = secrets.token_hex(8)
     hashed = password_hash(password) if password else None
-    async with database().transaction() as tx:
-        taken = await tx.fetchval(
-            "SELECT id FROM account WHERE username_key = $1", username.lower()
+    try:
+        return await _account_insert(
+            username=username,
+            email=email,
+            mobile=mobile_e164,
+            first_name=first_name,
+            last_name=last_name,
+            hashed=hashed,
+            status=status,
+            trial_credits=trial_credits,
+            is_system=is_system,
+            api_id=api_id,
         )
-        if taken is not None:
-            raise ConflictError("Username già in uso", field="username")
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Someone took the username or the address between the check and the insert.
+        async with database().reading() as tx:
+            _refuse_taken(await account_taken(tx, username=username, email=email))
+        raise ConflictError(USERNAME_TAKEN, field="username") from exc
+
+
+def _refuse_taken(taken: dict[str, str]) -> None:
+    for field, message in taken.items():
+        raise ConflictError(message, field=field)
+
+
+async def _account_insert(
+    *,
+    username: str,
+    email: str,
+    mobile: str,
+    first_name: str,
+    last_name: str,
+    hashed: str | None,
+    status: str,
+    trial_credits: Decimal | str | None,
+    is_system: bool,
+    api_id: str,
+) -> AccountCreated:
+    async with database().transaction() as tx:
+        taken = await account_taken(tx, username=username, email="" if is_system else email)
+        if is_system and taken.get("username") == USERNAME_RESERVED:
+            del taken["username"]  # the platform's own account may have its reserved name
+        _refuse_taken(taken)
         now = utcnow()
         row = await tx.fetchrow(
             "INSERT INTO account (username, username_key, email, mobile, first_name, last_name,"
@@ -72,7 +117,7 @@ async def account_create(
             username,
             username.lower(),
             email,
-            mobile_e164,
+            mobile,
             first_name.strip(),
             last_name.strip(),
             status,

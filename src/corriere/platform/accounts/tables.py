@@ -28,6 +28,9 @@ class Account(Table):
     activated_at = Timestamptz(null=True, default=None)
     last_login_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # The address a sign-up came from (NULL: made by support, the CLI or `corriere up`): the
+    # registration form's hourly limits count these.
+    registered_ip = Varchar(length=64, null=True, default=None)
 
 
 class Operator(Table):

@@ -1,5 +1,6 @@
 """Sign-in: credentials checked without telling whether a username exists, throttled per username
-and per address, and the check each request makes that its session is still valid."""
+(from each address, and with a higher limit from anywhere) and per address, and the check each
+request makes that its session is still valid."""
 
 from __future__ import annotations
 
@@ -18,8 +19,14 @@ from corriere.platform.errors import (
 from corriere.platform.passwords import password_hash, password_verify
 
 WINDOW = timedelta(minutes=15)
+# Wrong passwords within WINDOW before sign-in stops: per username from one address (the
+# lock a mistyping user meets), per address whatever the username (a guesser trying many
+# names), and per username from anywhere. The last is high so that nobody can lock a victim
+# out with a handful of wrong passwords: it takes this many, and each address gives at most
+# MAX_FAILURES_PER_USERNAME of them before its own lock stops it.
 MAX_FAILURES_PER_USERNAME = 5
 MAX_FAILURES_PER_IP = 20
+MAX_FAILURES_PER_USERNAME_ANYWHERE = 50
 # Verified against when the username does not exist, so both cases take as long.
 _DUMMY_HASH = password_hash("not-a-real-password-0")
 
@@ -33,14 +40,25 @@ class SignedIn:
     session_epoch: int
 
 
-async def _failures(column: str, value: str) -> int:
-    return int(
-        await database().fetchval(
-            f"SELECT count(*) FROM login_event WHERE {column} = $1 AND success = false"
-            " AND created_at > $2",
-            value,
-            utcnow() - WINDOW,
-        )
+async def _throttled(username: str, ip: str) -> bool:
+    """Too many recent wrong passwords for this username from this address, from this address,
+    or for this username from anywhere (one query: sign-in is on every session's path)."""
+    row = await database().fetchrow(
+        "SELECT"
+        " count(CASE WHEN username = $1 AND ip = $2 THEN 1 END) AS pair,"
+        " count(CASE WHEN ip = $2 THEN 1 END) AS address,"
+        " count(CASE WHEN username = $1 THEN 1 END) AS anywhere"
+        " FROM login_event WHERE (username = $1 OR ip = $2) AND success = false"
+        " AND created_at > $3",
+        username,
+        ip,
+        utcnow() - WINDOW,
+    )
+    assert row is not None
+    return (
+        int(row["pair"]) >= MAX_FAILURES_PER_USERNAME
+        or int(row["address"]) >= MAX_FAILURES_PER_IP
+        or int(row["anywhere"]) >= MAX_FAILURES_PER_USERNAME_ANYWHERE
     )
 
 
@@ -61,10 +79,7 @@ async def login_attempt(*, username: str, password: str, ip: str) -> SignedIn:
     # Pasted credentials often carry spaces at either end (the manual's first piece of advice).
     key = username.strip().lower()
     password = password.strip()
-    if (
-        await _failures("username", key) >= MAX_FAILURES_PER_USERNAME
-        or await _failures("ip", ip) >= MAX_FAILURES_PER_IP
-    ):
+    if await _throttled(key[:64], ip[:64]):
         raise TooManyAttemptsError(
             "Troppi tentativi di accesso non riusciti: riprova tra 15 minuti"
         )

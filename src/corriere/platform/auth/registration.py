@@ -1,7 +1,6 @@
-"""Registration: a pending account, activated by the code sent by SMS to its mobile.
-
-The code travels through the real pipeline, paid by the system account, so a newcomer sees it
-arrive on the simulated phones in embedded mode.
+"""Registration: a pending account, activated by the code sent by SMS to its mobile
+(`sms_codes.py`: through the real pipeline, so a newcomer sees it arrive on the simulated
+phones in embedded mode).
 """
 
 from __future__ import annotations
@@ -11,10 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from corriere.platform.accounts.system import system_account_id
+from corriere.platform.accounts.system import RESERVED_USERNAMES
+from corriere.platform.accounts.uniqueness import (
+    USERNAME_RESERVED,
+    USERNAME_TAKEN,
+    account_taken,
+    is_unique_violation,
+)
 from corriere.platform.audit.services import audit_record
 from corriere.platform.auth.policy import password_check
-from corriere.platform.clock import as_utc, utcnow
+from corriere.platform.auth.sms_codes import (
+    code_send,
+    code_send_allowance,
+    code_verify,
+    wrong_code_error,
+)
+from corriere.platform.clock import utcnow
 from corriere.platform.credits.ledger import LedgerKind, balance_change
 from corriere.platform.db import Tx, database
 from corriere.platform.errors import (
@@ -25,18 +36,14 @@ from corriere.platform.errors import (
     ValidationError,
 )
 from corriere.platform.mail.services import mail_queue
-from corriere.platform.messaging.services import campaign_create
-from corriere.platform.messaging.sms_types import SmsType
 from corriere.platform.money import format_credits, to_units
-from corriere.platform.passwords import password_hash, password_verify
+from corriere.platform.passwords import password_hash
 from corriere.platform.phones import InvalidNumber, normalise_mobile
 from corriere.platform.settings import Settings
 from corriere.platform.validation import EMAIL, USERNAME
 
-MAX_ATTEMPTS = 5
-RESEND_AFTER = timedelta(seconds=60)
-MAX_SENDS_PER_HOUR = 5
-
+# The code's limits (expiry, attempts, resends) live in sms_codes.py, shared with the change
+# of mobile number.
 CODE_TEXT = {
     "it": "Corriere: il tuo codice di attivazione è {code}. Scade tra {minutes} minuti.",
     "en": "Corriere: your activation code is {code}. It expires in {minutes} minutes.",
@@ -58,66 +65,6 @@ class Activated:
     trial_units: int
 
 
-def _new_code() -> str:
-    return f"{secrets.randbelow(1_000_000):06d}"
-
-
-async def _send_code(
-    tx: Tx, *, settings: Settings, account_id: int, mobile: str, locale: str, now: datetime
-) -> tuple[str, int]:
-    code = _new_code()
-    created = await campaign_create(
-        account_id=await system_account_id(tx),
-        sms_type=SmsType.PRO,
-        sender=settings.system_sender,
-        text=CODE_TEXT.get(locale, CODE_TEXT["it"]).format(
-            code=code, minutes=settings.activation_code_minutes
-        ),
-        recipients=[mobile],
-        source="system",
-        route=settings.default_route,
-        now=now,
-    )
-    return code, created.id
-
-
-async def _store_code(
-    tx: Tx,
-    *,
-    settings: Settings,
-    account_id: int,
-    code: str,
-    sends: int,
-    window: datetime,
-    now: datetime,
-) -> None:
-    """The account's one live code (hashed), replacing any earlier one."""
-    await tx.execute("DELETE FROM activation_code WHERE account = $1", account_id)
-    await tx.insert_many(
-        "activation_code",
-        (
-            "account",
-            "code_hash",
-            "attempts",
-            "sends",
-            "expires_at",
-            "last_sent_at",
-            "window_started_at",
-        ),
-        [
-            (
-                account_id,
-                password_hash(code),
-                0,
-                sends,
-                now + timedelta(minutes=settings.activation_code_minutes),
-                now,
-                window,
-            )
-        ],
-    )
-
-
 async def registration_start(
     *,
     settings: Settings,
@@ -130,8 +77,13 @@ async def registration_start(
     accept_terms: bool,
     accept_privacy: bool,
     locale: str = "it",
+    ip: str = "",
 ) -> RegistrationStarted:
-    """Create a pending account and send its activation code; every wrong field is reported."""
+    """Create a pending account and send its activation code; every wrong field is reported.
+
+    Each sign-up sends an SMS the platform pays for: at most `registrations_per_ip_hour` from
+    the client address `ip` (empty: not known, only the overall limit applies) and
+    `registrations_per_hour` in all, beyond which a TooManyAttemptsError writes nothing."""
     username, email = username.strip(), email.strip()
     first_name, last_name = first_name.strip(), last_name.strip()
     errors: dict[str, str] = {}
@@ -140,6 +92,8 @@ async def registration_start(
             "Username non valido: da 3 a 32 caratteri tra lettere, cifre, punto, trattino"
             " e trattino basso"
         )
+    elif username.lower() in RESERVED_USERNAMES:
+        errors["username"] = USERNAME_RESERVED
     if not EMAIL.match(email) or len(email) > 254:
         errors["email"] = "Indirizzo e-mail non valido"
     mobile_e164 = ""
@@ -161,49 +115,83 @@ async def registration_start(
         errors["accept_privacy"] = "Per registrarsi occorre accettare l'informativa sulla privacy"
     if errors:
         raise FieldErrors(errors)
+    hashed = password_hash(password)  # before the transaction: argon2 takes a while
     now = utcnow()
-    async with database().transaction() as tx:
-        if await tx.fetchval("SELECT id FROM account WHERE username_key = $1", username.lower()):
-            errors["username"] = "Username già in uso: scegline un altro"
-        if await tx.fetchval(
-            "SELECT id FROM account WHERE lower(email) = $1 AND is_system = false", email.lower()
-        ):
-            errors["email"] = "Esiste già un account con questo indirizzo e-mail"
-        if errors:
-            raise FieldErrors(errors)
-        account_id = int(
-            await tx.fetchval(
-                "INSERT INTO account (username, username_key, email, mobile, first_name,"
-                " last_name, balance, status, is_system, api_id, password_hash, locale, timezone,"
-                " default_prefix, session_epoch, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0,"
-                " 'pending', false, $7, $8, $9, $10, '39', 0, $11) RETURNING id",
-                username,
-                username.lower(),
-                email,
-                mobile_e164,
-                first_name,
-                last_name,
-                secrets.token_hex(8),
-                password_hash(password),
-                locale if locale in CODE_TEXT else "it",
-                settings.default_timezone,
-                now,
+    ip = ip.strip()[:64]
+    try:
+        async with database().transaction() as tx:
+            if errors := await account_taken(tx, username=username, email=email):
+                raise FieldErrors(errors)
+            await _registrations_allowed(tx, settings=settings, ip=ip, now=now)
+            account_id = int(
+                await tx.fetchval(
+                    "INSERT INTO account (username, username_key, email, mobile, first_name,"
+                    " last_name, balance, status, is_system, api_id, password_hash, locale,"
+                    " timezone, default_prefix, session_epoch, created_at, registered_ip)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, 0, 'pending', false, $7, $8, $9, $10, '39',"
+                    " 0, $11, $12) RETURNING id",
+                    username,
+                    username.lower(),
+                    email,
+                    mobile_e164,
+                    first_name,
+                    last_name,
+                    secrets.token_hex(8),
+                    hashed,
+                    locale if locale in CODE_TEXT else "it",
+                    settings.default_timezone,
+                    now,
+                    ip,
+                )
             )
-        )
-        code, campaign_id = await _send_code(
-            tx, settings=settings, account_id=account_id, mobile=mobile_e164, locale=locale, now=now
-        )
-        await _store_code(
-            tx, settings=settings, account_id=account_id, code=code, sends=1, window=now, now=now
-        )
+            campaign_id = await code_send(
+                tx,
+                settings=settings,
+                account_id=account_id,
+                mobile=mobile_e164,
+                text=CODE_TEXT.get(locale, CODE_TEXT["it"]),
+                sends=1,
+                window=now,
+                now=now,
+            )
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        # Another sign-up with the same username or e-mail committed between our check and our
+        # insert: the same answer as if it had come first.
+        async with database().reading() as tx:
+            errors = await account_taken(tx, username=username, email=email)
+        raise FieldErrors(errors or {"username": USERNAME_TAKEN}) from exc
     return RegistrationStarted(account_id, username, mobile_e164, campaign_id)
+
+
+async def _registrations_allowed(tx: Tx, *, settings: Settings, ip: str, now: datetime) -> None:
+    """Refuse a sign-up beyond the hourly limits (per client address, and in all)."""
+    if tx.kind == "postgres":
+        # Counted, then written: one sign-up at a time, or simultaneous requests would all
+        # pass the count (SQLite's write transactions already queue).
+        await tx.execute("SELECT pg_advisory_xact_lock(7002, 0)")
+    since = now - timedelta(hours=1)
+    if ip:
+        from_ip = await tx.fetchval(
+            "SELECT count(*) FROM account WHERE registered_ip = $1 AND created_at > $2", ip, since
+        )
+        if int(from_ip) >= settings.registrations_per_ip_hour:
+            raise TooManyAttemptsError(
+                "Troppe registrazioni da questa connessione nell'ultima ora: riprova più tardi"
+            )
+    total = await tx.fetchval(
+        "SELECT count(*) FROM account WHERE registered_ip IS NOT NULL AND created_at > $1", since
+    )
+    if int(total) >= settings.registrations_per_hour:
+        raise TooManyAttemptsError(
+            "Il servizio ha ricevuto troppe registrazioni nell'ultima ora: riprova più tardi"
+        )
 
 
 async def registration_activate(*, settings: Settings, account_id: int, code: str) -> Activated:
     """Check the code; a wrong one is counted (and committed) before its error is raised."""
-    code = "".join(code.split())
     now = utcnow()
-    wrong_left: int | None = None
     async with database().transaction() as tx:
         account = await tx.fetchrow(
             "SELECT username, email, mobile, first_name, status, locale FROM account"
@@ -214,34 +202,11 @@ async def registration_activate(*, settings: Settings, account_id: int, code: st
             raise NotFoundError("Account inesistente")
         if account["status"] != "pending":
             raise ConflictError("L'account è già attivo: accedi con username e password")
-        row = await tx.fetchrow(
-            "SELECT code_hash, attempts, expires_at FROM activation_code WHERE account = $1",
-            account_id,
-        )
-        if row is None:
-            raise NotFoundError("Nessun codice da verificare: richiedine uno nuovo", field="code")
-        if int(row["attempts"]) >= MAX_ATTEMPTS:
-            raise TooManyAttemptsError(
-                "Troppi tentativi errati: richiedi un nuovo codice", field="code"
-            )
-        if as_utc(row["expires_at"]) < now:
-            raise ValidationError("Il codice è scaduto: richiedine uno nuovo", field="code")
-        if not (len(code) == 6 and code.isdigit() and password_verify(row["code_hash"], code)):
-            await tx.execute(
-                "UPDATE activation_code SET attempts = attempts + 1 WHERE account = $1", account_id
-            )
-            wrong_left = MAX_ATTEMPTS - int(row["attempts"]) - 1
-        else:
+        wrong_left = await code_verify(tx, account_id=account_id, code=code, now=now)
+        if wrong_left is None:
             trial = await _activate(tx, settings=settings, account_id=account_id, account=account)
     if wrong_left is not None:
-        if wrong_left <= 0:
-            raise TooManyAttemptsError(
-                "Codice non corretto. Hai esaurito i tentativi: richiedi un nuovo codice",
-                field="code",
-            )
-        raise ValidationError(
-            f"Codice non corretto: restano {wrong_left} tentativi", field="code", left=wrong_left
-        )
+        raise wrong_code_error(wrong_left)
     return Activated(account_id, account["username"], trial)
 
 
@@ -302,41 +267,15 @@ async def registration_resend(
             )
         if account["status"] != "pending":
             raise ConflictError("L'account è già attivo")
-        row = await tx.fetchrow(
-            "SELECT sends, last_sent_at, window_started_at FROM activation_code WHERE account = $1",
-            account_id,
+        sends, window = await code_send_allowance(
+            tx, account_id=account_id, now=now, limited=operator_id is None
         )
-        sends, window = 0, now
-        if row is not None:
-            sends, window = int(row["sends"]), as_utc(row["window_started_at"])
-            if now - window > timedelta(hours=1):
-                sends, window = 0, now
-            if operator_id is None:
-                wait = as_utc(row["last_sent_at"]) + RESEND_AFTER - now
-                if wait.total_seconds() > 0:
-                    raise TooManyAttemptsError(
-                        f"Attendi {int(wait.total_seconds()) + 1} secondi prima di richiedere"
-                        " un nuovo codice",
-                        field="code",
-                    )
-                if sends >= MAX_SENDS_PER_HOUR:
-                    raise TooManyAttemptsError(
-                        "Hai richiesto troppi codici: riprova tra un'ora o contatta l'assistenza",
-                        field="code",
-                    )
-        code, campaign_id = await _send_code(
+        campaign_id = await code_send(
             tx,
             settings=settings,
             account_id=account_id,
             mobile=account["mobile"],
-            locale=account["locale"],
-            now=now,
-        )
-        await _store_code(
-            tx,
-            settings=settings,
-            account_id=account_id,
-            code=code,
+            text=CODE_TEXT.get(account["locale"], CODE_TEXT["it"]),
             sends=sends + 1,
             window=window,
             now=now,

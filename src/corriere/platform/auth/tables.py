@@ -11,7 +11,8 @@ from corriere.platform.accounts.tables import Account
 
 
 class ActivationCode(Table):
-    """The code sent by SMS at registration; one live row per account."""
+    """The code sent by SMS at registration, or to confirm a new mobile number; one live row per
+    account (`platform/auth/sms_codes.py`)."""
 
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade, unique=True)
     code_hash = Text()
@@ -20,6 +21,9 @@ class ActivationCode(Table):
     expires_at = Timestamptz()
     last_sent_at = Timestamptz()
     window_started_at = Timestamptz()  # the hour in which `sends` are counted
+    # A change of mobile: the new number, which replaces the account's once the code is typed.
+    # NULL for the activation code (sent to the account's own number).
+    mobile = Varchar(length=32, null=True, default=None)
 
 
 class PasswordReset(Table):

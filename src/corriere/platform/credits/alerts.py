@@ -56,9 +56,11 @@ async def credit_alert_get(account_id: int) -> CreditAlertSettings:
     )
 
 
-async def credit_alert_update(
-    *, account_id: int, thresholds: str, emails: str, enabled: bool
-) -> CreditAlertSettings:
+def credit_alert_errors(
+    *, thresholds: str, emails: str, enabled: bool
+) -> tuple[dict[str, str], tuple[int, ...], list[str]]:
+    """What `credit_alert_update` would refuse ({field: message}), with the thresholds and
+    addresses it read."""
     errors: dict[str, str] = {}
     parsed: tuple[int, ...] = ()
     try:
@@ -77,6 +79,15 @@ async def credit_alert_update(
         errors["thresholds"] = f"Al massimo {MAX_THRESHOLDS} soglie"
     if len(addresses) > MAX_EMAILS:
         errors["emails"] = f"Al massimo {MAX_EMAILS} indirizzi"
+    return errors, parsed, addresses
+
+
+async def credit_alert_update(
+    *, account_id: int, thresholds: str, emails: str, enabled: bool
+) -> CreditAlertSettings:
+    errors, parsed, addresses = credit_alert_errors(
+        thresholds=thresholds, emails=emails, enabled=enabled
+    )
     if errors:
         raise FieldErrors(errors)
     async with database().transaction() as tx:

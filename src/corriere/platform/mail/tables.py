@@ -22,8 +22,11 @@ class MailOutbox(Table):
     text_body = Text()
     html_body = Text()
     kind = Varchar(length=32)  # welcome, password_reset, low_credit, …
-    status = Varchar(length=12, default="pending")  # pending / sent / kept / failed
-    attempts = Integer(default=0)
+    status = Varchar(length=12, default="pending")  # pending / sending / sent / kept / failed
+    attempts = Integer(default=0)  # claims so far (a claim by a worker that died counts too)
+    # No worker takes the row before this moment: the lease of the worker sending it
+    # (`sending`), or the pause before the next try (`pending`).
+    locked_until = Timestamptz(null=True, default=None)
     error = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)

@@ -53,6 +53,8 @@ AUDIT_ACTIONS = {
     "account_unblocked": "Account sbloccato",
     "activation_code_resent": "Codice di attivazione reinviato",
     "password_reset_sent": "E-mail di recupero password",
+    "contacts_cleanup": "Pulizia rubrica (dal cliente)",
+    "pending_account_deleted": "Account mai attivato eliminato",
 }
 
 MAIL_KINDS = {
@@ -63,12 +65,13 @@ MAIL_KINDS = {
 
 MAIL_STATUSES = {
     "pending": "In coda",
+    "sending": "In invio",
     "sent": "Inviata",
     "kept": "Conservata in locale",
     "failed": "Non inviata",
 }
 
-_MAIL_STYLES = {"pending": "yellow", "sent": "green", "failed": "bold red"}
+_MAIL_STYLES = {"pending": "yellow", "sending": "yellow", "sent": "green", "failed": "bold red"}
 
 # Where a contact came from (contact.source).
 CONTACT_SOURCES = {
