@@ -86,6 +86,10 @@ async def open_page(
     return account, page, ids
 
 
+def fake_page() -> SignupPage:
+    return SignupPage(0, "sconosciuta", "", (), "", ())
+
+
 def filled(page: SignupPage, *, seconds_ago: float = 10) -> str:
     """The page's time token as if it had been rendered `seconds_ago`."""
     return signup_time_token(page, now=utcnow() - timedelta(seconds=seconds_ago))
@@ -108,12 +112,20 @@ async def submit(
         group_ids=list(group_ids),
         consent=consent,
         ip=ip or new_ip(),
-        source=kwargs.pop("source", "https://circolo.example/iscriviti"),
+        source=kwargs.pop("source", "iframe"),
         user_agent=kwargs.pop("user_agent", "Mozilla/5.0 (test)"),
         started_at_token=filled(page) if started is None else started,
         honeypot=honeypot,
         **kwargs,
     )
+
+
+async def unsubscribe(page: SignupPage, mobile: str, ip: str, **kwargs: Any) -> None:
+    """The unsubscribe form, sent as a person does (its page rendered 10 seconds earlier)."""
+    started = signup_time_token(page, now=utcnow() - timedelta(seconds=10), purpose="unsubscribe")
+    kwargs.setdefault("started_at_token", started)
+    kwargs.setdefault("honeypot", "")
+    await signup_unsubscribe(token=page.token, mobile=mobile, ip=ip, **kwargs)
 
 
 async def contact_row(account_id: int, mobile: str) -> dict[str, Any] | None:
@@ -249,16 +261,19 @@ async def test_a_new_number_becomes_a_contact_in_the_group(make_account: MakeAcc
     assert record["mobile"] == f"+39{mobile}"
     assert record["groups"] == "Newsletter"
     assert record["ip"] == ip
-    assert record["source"] == "https://circolo.example/iscriviti"
+    assert record["source"] == "iframe"
     assert record["user_agent"] == "Mozilla/5.0 (test)"
     assert record["consent_text"] == page.consent_text
 
 
-async def test_no_referer_is_recorded_as_direct(make_account: MakeAccount) -> None:
+@pytest.mark.parametrize("source", ["", "https://spam.example/<script>", "IFRAME ", "diretto"])
+async def test_an_unknown_source_is_recorded_as_the_page(
+    make_account: MakeAccount, source: str
+) -> None:
     account, page, _ = await open_page(make_account)
-    await submit(page, {"mobile": new_mobile()}, source="", user_agent="")
+    await submit(page, {"mobile": new_mobile()}, source=source, user_agent="")
     [record] = await signups_of(account.id)
-    assert record["source"] == "direct"
+    assert record["source"] == ("iframe" if source == "IFRAME " else "page")
 
 
 async def test_an_existing_number_is_updated_with_the_fields_filled_in(
@@ -473,7 +488,7 @@ async def test_unsubscribing_leaves_the_web_groups_and_keeps_the_contact(
             utcnow(),
         )
     ip = new_ip()
-    assert await signup_unsubscribe(token=page.token, mobile=f"0039{mobile}", ip=ip) is None
+    await unsubscribe(page, f"0039{mobile}", ip)
     assert await groups_of(done.contact_id) == [other]  # not a web sign-up group: kept
     assert await contact_row(account.id, f"+39{mobile}") is not None
     record = (await signups_of(account.id))[-1]
@@ -482,21 +497,21 @@ async def test_unsubscribing_leaves_the_web_groups_and_keeps_the_contact(
     assert record["mobile"] == f"+39{mobile}"
     assert record["groups"] == "Aperitivi, Serate"
     assert record["ip"] == ip
-    assert record["source"] == "direct"
+    assert record["source"] == "page"
 
 
 async def test_unsubscribing_an_unknown_number_answers_the_same(make_account: MakeAccount) -> None:
     account, page, _ = await open_page(make_account)
     mobile = new_mobile()
-    assert await signup_unsubscribe(token=page.token, mobile=mobile, ip=new_ip()) is None
+    await unsubscribe(page, mobile, new_ip())
     [record] = await signups_of(account.id)
     assert (record["action"], record["contact"], record["groups"]) == ("unsubscribe", None, "")
     assert await contact_row(account.id, f"+39{mobile}") is None
     with pytest.raises(FieldErrors) as excinfo:
-        await signup_unsubscribe(token=page.token, mobile="", ip=new_ip())
+        await unsubscribe(page, "", new_ip())
     assert excinfo.value.errors == {"mobile": MOBILE_REQUIRED}
     with pytest.raises(FieldErrors) as excinfo:
-        await signup_unsubscribe(token=page.token, mobile="051 6480111", ip=new_ip())
+        await unsubscribe(page, "051 6480111", new_ip())
     assert excinfo.value.errors["mobile"].endswith("non è un numero di cellulare")
 
 
@@ -504,15 +519,15 @@ async def test_unsubscribing_is_limited_per_ip(make_account: MakeAccount) -> Non
     _, page, _ = await open_page(make_account)
     ip = new_ip()
     for _ in range(UNSUBSCRIBE_PER_IP):
-        await signup_unsubscribe(token=page.token, mobile=new_mobile(), ip=ip)
+        await unsubscribe(page, new_mobile(), ip)
     with pytest.raises(TooManyAttemptsError):
-        await signup_unsubscribe(token=page.token, mobile=new_mobile(), ip=ip)
+        await unsubscribe(page, new_mobile(), ip)
 
 
 async def test_an_unknown_or_disabled_page_is_not_found(make_account: MakeAccount) -> None:
     account, page, _ = await open_page(make_account)
     with pytest.raises(NotFoundError):
-        await signup_unsubscribe(token="sconosciuta", mobile=new_mobile(), ip=new_ip())
+        await unsubscribe(fake_page(), new_mobile(), new_ip())
     fake = SignupPage(0, "sconosciuta", "", (), "", ())
     with pytest.raises(NotFoundError):
         await submit(fake, {"mobile": new_mobile()})
@@ -523,4 +538,4 @@ async def test_an_unknown_or_disabled_page_is_not_found(make_account: MakeAccoun
     with pytest.raises(NotFoundError):
         await submit(page, {"mobile": new_mobile()}, started=started)
     with pytest.raises(NotFoundError):
-        await signup_unsubscribe(token=page.token, mobile=new_mobile(), ip=new_ip())
+        await unsubscribe(page, new_mobile(), new_ip())

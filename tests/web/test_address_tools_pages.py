@@ -142,7 +142,7 @@ async def test_cleanup_needs_the_typed_word(app: Litestar, make_account: MakeAcc
             client, "/rubrica/pulizia", {"mode": "everything", "conferma": "sì"}
         )
         assert wrong.status_code == 422
-        assert error_of(wrong.text, "conferma") == "Per confermare scrivi la parola richiesta."
+        assert error_of(wrong.text, "conferma") == "Per confermare scrivi ELIMINA."
         assert await contacts_count(account.id) == 2
         ungrouped = await post_form(
             client, "/rubrica/pulizia", {"mode": "ungrouped", "conferma": "elimina"}
@@ -156,8 +156,8 @@ async def test_cleanup_needs_the_typed_word(app: Litestar, make_account: MakeAcc
     assert await contacts_count(account.id) == 0
     assert await groups_list(account.id) == []
     actions = [(row.action, row.details) for row in await audit_list(account_id=account.id)]
-    assert ("contacts_cleanup", "everything: 1 contatti, 1 gruppi eliminati") in actions
-    assert ("contacts_cleanup", "ungrouped: 1 contatti, 0 gruppi eliminati") in actions
+    assert ("contacts_cleanup", "everything: contatti eliminati 1, gruppi eliminati 1") in actions
+    assert ("contacts_cleanup", "ungrouped: contatti eliminati 1, gruppi eliminati 0") in actions
 
 
 async def test_cleanup_in_english_asks_for_delete(app: Litestar, make_account: MakeAccount) -> None:

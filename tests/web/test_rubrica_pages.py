@@ -36,7 +36,7 @@ async def add(
 
 def listed(page: str) -> list[str]:
     return re.findall(
-        r'<tr data-contact="\d+">\s*<td class="check">.*?</td>\s*<td><a href="/rubrica/\d+">([^<]+)</a>',
+        r'<tr data-contact="\d+">\s*<td class="check">.*?</td>\s*<td><a href="/rubrica/\d+[?"][^>]*>([^<]+)</a>',
         page,
         re.S,
     )

@@ -106,10 +106,14 @@ async def open_page(
     return account, saved.token, ids
 
 
-async def earlier_token(token: str, seconds: float = 10) -> str:
+async def earlier_token(token: str, seconds: float = 10, *, purpose: str = "subscribe") -> str:
     page = await signup_page_get(token)
     assert page is not None
-    return signup_time_token(page, now=utcnow() - timedelta(seconds=seconds))
+    return signup_time_token(
+        page,
+        now=utcnow() - timedelta(seconds=seconds),
+        purpose="unsubscribe" if purpose == "unsubscribe" else "subscribe",
+    )
 
 
 async def sign_up(
@@ -117,13 +121,13 @@ async def sign_up(
     token: str,
     data: dict[str, Any],
     *,
-    referer: str | None = None,
+    shown_as: str | None = None,
     wait: bool = True,
 ) -> httpx.Response:
-    """Open the public page, fill its form in and send it (as a person: the time token is
-    moved back unless `wait` is False)."""
-    headers = {"referer": referer} if referer else {}
-    page = (await client.get(f"/iscrizione/{token}", headers=headers)).text
+    """Open the public page (`?origine=shown_as`, as the owner's snippets do), fill its form in
+    and send it (as a person: the time token is moved back unless `wait` is False)."""
+    params = {"origine": shown_as} if shown_as else {}
+    page = (await client.get(f"/iscrizione/{token}", params=params)).text
     form = {
         "started": await earlier_token(token) if wait else hidden(page, "started"),
         "origine": hidden(page, "origine"),
@@ -190,8 +194,8 @@ async def test_the_owner_page_in_italian(
     assert f'id="signup-url">{url}</a>' in page
     # The snippets are text to copy (escaped in a textarea), not markup of this page.
     assert (
-        f"&lt;iframe src=&#34;{url}&#34; title=&#34;Servizio SMS&#34; loading=&#34;lazy&#34;"
-        in page
+        f"&lt;iframe src=&#34;{url}?origine=iframe&#34; title=&#34;Servizio SMS&#34;"
+        " loading=&#34;lazy&#34;" in page
     )
     assert f"&lt;script src=&#34;{url}/widget.js&#34; async&gt;&lt;/script&gt;" in page
     assert "<iframe" not in page
@@ -374,7 +378,7 @@ async def test_the_widget_script(
     assert "max-age" in response.headers["cache-control"]
     script = response.text
     assert "document.currentScript" in script
-    assert f'"{settings.public_base_url}/iscrizione/{token}"' in script
+    assert f'"{settings.public_base_url}/iscrizione/{token}?origine=script"' in script
     assert '"Novit\\u00e0 dal Circolo"' in script
     assert "insertBefore(frame, script.nextSibling)" in script
     assert "innerHTML" not in script and 'setAttribute("style"' not in script
@@ -411,10 +415,10 @@ async def test_a_visitor_subscribes(app: Litestar, make_account: MakeAccount) ->
             client,
             token,
             {"mobile": mobile, "first_name": "Giulia", "email": "giulia@example.com"},
-            referer="https://circolo.example/eventi",
+            shown_as="iframe",
         )
         assert response.status_code == 303
-        assert response.headers["location"] == f"/iscrizione/{token}?esito=iscritto"
+        assert response.headers["location"] == f"/iscrizione/{token}?esito=iscritto&origine=iframe"
         done = await client.get(response.headers["location"])
     assert done.status_code == 200
     assert "Iscrizione completata!" in done.text
@@ -430,21 +434,22 @@ async def test_a_visitor_subscribes(app: Litestar, make_account: MakeAccount) ->
     [record] = await signups_of(account.id)
     assert record["action"] == "subscribe"
     assert record["ip"] == ip
-    assert record["source"] == "https://circolo.example/eventi"
+    assert record["source"] == "iframe"
     assert record["user_agent"].startswith("python-httpx/")
     assert record["consent_text"] == (await signup_form_get(account.id)).consent_text
     assert record["groups"] == "Newsletter"
 
 
-async def test_a_direct_visit_is_recorded_as_direct(
+async def test_a_direct_visit_is_recorded_as_the_page(
     app: Litestar, make_account: MakeAccount
 ) -> None:
     account, token, _ = await open_page(make_account)
     async with client_for(app) as client:
         response = await sign_up(client, token, {"mobile": new_mobile()})
     assert response.status_code == 303
+    assert response.headers["location"] == f"/iscrizione/{token}?esito=iscritto"
     [record] = await signups_of(account.id)
-    assert record["source"] == "direct"
+    assert record["source"] == "page"
 
 
 async def test_an_existing_number_is_updated_and_added_to_the_group(
@@ -598,7 +603,12 @@ async def test_a_visitor_unsubscribes(app: Litestar, make_account: MakeAccount) 
         for number in (mobile, new_mobile()):  # subscribed, and not
             response = await client.post(
                 f"/iscrizione/{token}/cancella",
-                data={"cancel_mobile": number, "cancel_prefix": "39"},
+                data={
+                    "cancel_mobile": number,
+                    "cancel_prefix": "39",
+                    "started": await earlier_token(token, purpose="unsubscribe"),
+                    "sito_web": "",
+                },
             )
             answers.append((response.status_code, response.headers.get("location")))
         done = await client.get(f"/iscrizione/{token}?esito=cancellato")
@@ -619,7 +629,11 @@ async def test_unsubscribing_a_bad_number_shows_the_error(
     _, token, _ = await open_page(make_account)
     async with client_for(app) as client:
         response = await client.post(
-            f"/iscrizione/{token}/cancella", data={"cancel_mobile": "051 6480111"}
+            f"/iscrizione/{token}/cancella",
+            data={
+                "cancel_mobile": "051 6480111",
+                "started": await earlier_token(token, purpose="unsubscribe"),
+            },
         )
     assert response.status_code == 422
     assert error_of(response.text, "cancel_mobile") == (

@@ -16,6 +16,11 @@ def make_queue(redis_url: str, name: str) -> Queue:
     return RedisQueue.from_url(redis_url, name=name)
 
 
+def import_job_key(import_id: int) -> str:
+    """The key of an import's job: one job per import, whoever enqueues it."""
+    return f"contacts_import:{import_id}"
+
+
 class SaqScheduler:
     """The platform's `Scheduler` port on SAQ: one deduplicated dispatch job at a time."""
 
@@ -32,7 +37,7 @@ class SaqScheduler:
         # A retry after a crash starts the import over (its rows are read again from scratch).
         await self.queue.enqueue(
             "contacts_import",
-            key=f"contacts_import:{import_id}",
+            key=import_job_key(import_id),
             import_id=import_id,
             timeout=3600,
             retries=2,

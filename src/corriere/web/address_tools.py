@@ -27,14 +27,20 @@ from corriere.platform.contacts.variables import (
 from corriere.platform.errors import CorriereError
 from corriere.web.account_pages import field_errors
 from corriere.web.auth import ACCOUNT
+from corriere.web.formatting import format_number
 from corriere.web.i18n import locale_of, translations
 from corriere.web.rendering import redirect, render
 from corriere.web.sessions import flash
 
 AnyRequest = Request[Any, Any, Any]
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-# The word to type to confirm a cleanup, in each language (the page asks for it in the user's).
+# The word to type to confirm a cleanup, in each language: the page asks for the one of its
+# language, and only that one is accepted.
 CONFIRM_WORDS = {"it": "ELIMINA", "en": "DELETE"}
+
+
+def confirm_word(request: AnyRequest) -> str:
+    return CONFIRM_WORDS.get(locale_of(request), CONFIRM_WORDS["it"])
 
 
 class RubricaToolsController(Controller):
@@ -67,7 +73,7 @@ class RubricaToolsController(Controller):
                 "contacts": await contacts_count(account.account_id),
                 "groups": len(groups),
                 "ungrouped": ungrouped,
-                "word": CONFIRM_WORDS.get(locale_of(request), CONFIRM_WORDS["it"]),
+                "word": confirm_word(request),
                 "errors": errors or {},
                 "mode": mode,
             },
@@ -82,27 +88,33 @@ class RubricaToolsController(Controller):
     async def cleanup(
         self, request: AnyRequest, account: SessionAccount, data: FormData
     ) -> Response[Any]:
-        _ = translations(request).gettext
+        i18n = translations(request)
+        _ = i18n.gettext
         mode = data.get("mode", "")
         typed = data.get("conferma", "").strip().upper()
+        word = confirm_word(request)
         if mode not in ("everything", "ungrouped"):
             return await self._cleanup_page(
                 request, account, errors={"mode": _("Scegli cosa eliminare.")}, status_code=422
             )
-        if typed not in CONFIRM_WORDS.values():
+        if typed != word:
             return await self._cleanup_page(
                 request,
                 account,
                 mode=mode,
-                errors={"conferma": _("Per confermare scrivi la parola richiesta.")},
+                errors={"conferma": _("Per confermare scrivi %(word)s.") % {"word": word}},
                 status_code=422,
             )
         chosen: CleanupMode = "everything" if mode == "everything" else "ungrouped"
         done = await contacts_cleanup(account_id=account.account_id, mode=chosen)
-        message = _("Eliminati %(contacts)s contatti e %(groups)s gruppi.") % {
-            "contacts": done.contacts,
-            "groups": done.groups,
-        }
+        locale = locale_of(request)
+        message = i18n.ngettext(
+            "%(num)s contatto eliminato.", "%(num)s contatti eliminati.", done.contacts
+        ) % {"num": format_number(done.contacts, locale)}
+        if chosen == "everything":
+            message += " " + i18n.ngettext(
+                "%(num)s gruppo eliminato.", "%(num)s gruppi eliminati.", done.groups
+            ) % {"num": format_number(done.groups, locale)}
         flash(request, message, "success")
         return redirect(request, "/rubrica")
 

@@ -33,7 +33,11 @@ from corriere.platform.contacts.importing.queries import (
     imports_list,
 )
 from corriere.platform.contacts.importing.report import rejected_rows_csv
-from corriere.platform.contacts.importing.services import ImportTarget, contact_import_start
+from corriere.platform.contacts.importing.services import (
+    ImportTarget,
+    contact_import_enqueue,
+    contact_import_start,
+)
 from corriere.platform.contacts.queries import group_get, groups_list, variables_list
 from corriere.platform.errors import CorriereError
 from corriere.platform.ports import Scheduler
@@ -42,6 +46,7 @@ from corriere.web.account_pages import field_errors
 from corriere.web.auth import ACCOUNT
 from corriere.web.contacts_common import list_params, prefix_options
 from corriere.web.errors import message_text
+from corriere.web.formatting import format_number
 from corriere.web.i18n import locale_of, translations
 from corriere.web.rendering import redirect, render
 
@@ -76,6 +81,7 @@ async def _form_page(
     status_code: int = 200,
 ) -> Response[str]:
     groups = await groups_list(account.account_id)
+    locale = locale_of(request)
     return render(
         request,
         "rubrica/import.html",
@@ -83,9 +89,12 @@ async def _form_page(
             "form": form,
             "errors": errors or {},
             "groups": groups,
-            "group_options": [("", "—"), *((str(g.id), g.name) for g in groups)],
+            "group_options": [
+                ("", "—"),
+                *((str(g.id), f"{g.name} ({format_number(g.members, locale)})") for g in groups),
+            ],
             "variables": await variables_list(account.account_id),
-            "prefixes": prefix_options(locale_of(request)),
+            "prefixes": prefix_options(locale),
             "headers": [h for _, h in FIELDS],
             "max_mb": _settings(request).import_max_bytes // (1024 * 1024),
             "max_rows": _settings(request).import_max_rows,
@@ -111,6 +120,8 @@ class ImportController(Controller):
         self, request: AnyRequest, account: SessionAccount, gruppo: str = ""
     ) -> Response[str]:
         group = await group_get(account.account_id, int(gruppo)) if gruppo.isdigit() else None
+        if gruppo.isdigit() and group is None:
+            raise NotFoundException()  # deleted, or another account's
         form = {
             "mode": "prefix",
             "prefix": account.profile.default_prefix,
@@ -179,7 +190,12 @@ class ImportController(Controller):
             )
         scheduler: Scheduler | None = request.app.state.get("scheduler")
         if scheduler is not None:
-            await scheduler.import_contacts(import_id)
+            try:
+                await contact_import_enqueue(import_id=import_id, scheduler=scheduler)
+            except CorriereError as exc:  # the queue is unreachable: the import is marked failed
+                return await _form_page(
+                    request, account, form=form, errors=field_errors(request, exc), status_code=503
+                )
         return redirect(request, f"/rubrica/importa/{import_id}")
 
     @get("/importa/{import_id:int}", name="contacts_import_status")
@@ -321,10 +337,11 @@ class ImportController(Controller):
         formato: str = "xlsx",
         q: str = "",
         gruppo: str = "",
+        ordina: str = "",
     ) -> Stream:
-        """The address book, a group (`gruppo`) or the current search (`q`), same headers as the
-        import."""
-        params = list_params(q, gruppo)
+        """The address book, a group (`gruppo`) or the current search (`q`), in the list's order
+        (`ordina`), same headers as the import."""
+        params = list_params(q, gruppo, ordina)
         name = "rubrica"
         if params.group_id is not None:
             group = await group_get(account.account_id, params.group_id)
@@ -334,11 +351,13 @@ class ImportController(Controller):
         names = [v.name for v in await variables_list(account.account_id, active_only=True)]
         stamp = date.today().isoformat()
         if formato == "csv":
-            chunks: AsyncIterator[bytes] = export_csv(account.account_id, params.filter, names)
+            chunks: AsyncIterator[bytes] = export_csv(
+                account.account_id, params.filter, names, sort=params.sort
+            )
             media = "text/csv; charset=utf-8"
             filename = export_filename(f"{name}-{stamp}", "csv")
         else:
-            handle = await export_xlsx(account.account_id, params.filter, names)
+            handle = await export_xlsx(account.account_id, params.filter, names, sort=params.sort)
             chunks = file_chunks(handle)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             filename = export_filename(f"{name}-{stamp}", "xlsx")

@@ -8,11 +8,12 @@ so another account's contact, group or selection answers 404.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, Parameter
 
 from corriere.platform.auth.login import SessionAccount
 from corriere.platform.contacts.queries import (
@@ -33,6 +34,7 @@ from corriere.platform.contacts.services import (
     contact_values,
     contacts_bulk,
 )
+from corriere.platform.contacts.signup_records import signup_records
 from corriere.platform.errors import ConflictError, CorriereError
 from corriere.web.account_pages import field_errors
 from corriere.web.auth import ACCOUNT
@@ -43,12 +45,22 @@ from corriere.web.contacts_common import (
     province_options,
     split_mobile,
 )
-from corriere.web.i18n import locale_of, translations
-from corriere.web.rendering import is_htmx, redirect, render
+from corriere.web.i18n import N_, locale_of, translations
+from corriere.web.rendering import redirect, render, safe_next
 from corriere.web.sessions import flash
 
 AnyRequest = Request[Any, Any, Any]
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# Where to go back after saving or deleting: the list the contact was opened from (local paths
+# only, `safe_next`), so a group's members with their search come back as they were.
+Next = Annotated[str, Parameter(query="next")]
+# How a web sign-up's form was shown (signup_records.SOURCES; "direct": older records).
+SOURCE_LABELS = {
+    "page": N_("pagina di iscrizione"),
+    "direct": N_("pagina di iscrizione"),
+    "iframe": N_("modulo nel sito (iframe)"),
+    "script": N_("modulo nel sito (script)"),
+}
 
 FIELDS = ("mobile", *FORM_FIELDS)
 
@@ -86,9 +98,12 @@ async def list_page(
         result = await contacts_search(
             account.account_id, params.filter, sort=params.sort, page=params.page
         )
-    # A search's fragment shows the groups' names only; the whole page also their counts.
-    groups = await groups_list(account.account_id, counted=not is_htmx(request))
+    groups = await groups_list(account.account_id)
     base = context.pop("base_path", "/rubrica")
+    # A group's own page says which group in its path, not in the query.
+    own = {"gruppo": ""} if "group" in context else {}
+    query = params.query(**own)
+    list_url = f"{base}?{query}" if query else base
     return render(
         request,
         template,
@@ -97,14 +112,19 @@ async def list_page(
             "params": params,
             "groups": groups,
             "base_path": base,
-            "group_options": [(str(g.id), g.name) for g in groups],
-            "previous_url": f"{base}?{params.query(pagina=params.page - 1)}"
+            # Where a contact opened from the list goes back to, and what the export links
+            # export: this very list (search, group, order), as the fragment swaps it.
+            "list_url": list_url,
+            "next_query": urlencode({"next": list_url}),
+            "next_base": urlencode({"next": base}),
+            "export_query": params.query(pagina=""),
+            "previous_url": f"{base}?{params.query(pagina=params.page - 1, **own)}"
             if result.page > 1
             else None,
-            "next_url": f"{base}?{params.query(pagina=params.page + 1)}"
+            "next_url": f"{base}?{params.query(pagina=params.page + 1, **own)}"
             if result.page < result.pages
             else None,
-            "sort_url": f"{base}?{params.query(ordina='' if params.sort == 'surname' else 'cognome', pagina='')}",
+            "sort_url": f"{base}?{params.query(ordina='' if params.sort == 'surname' else 'cognome', pagina='', **own)}",
             **context,
         },
         block="results",
@@ -122,6 +142,7 @@ async def _form_page(
     variables: dict[str, str],
     errors: dict[str, str] | None = None,
     existing_id: int | None = None,
+    back: str = "/rubrica",
     status_code: int = 200,
 ) -> Response[str]:
     _ = translations(request).gettext
@@ -130,6 +151,9 @@ async def _form_page(
         "rubrica/form.html",
         {
             "contact": contact,
+            "back": back,
+            "signups": await signup_records(account.account_id, contact.id) if contact else [],
+            "source_labels": SOURCE_LABELS,
             "form": form,
             "errors": errors or {},
             "group_ids": group_ids,
@@ -192,14 +216,16 @@ class RubricaController(Controller):
             params.group_id is not None
             and await group_get(account.account_id, params.group_id) is None
         ):
-            params = ListParams(params.text, None, params.sort, params.page)
+            raise NotFoundException()  # deleted, or another account's
         return await list_page(request, account, params)
 
     @get("/nuovo", name="contact_new")
     async def new(
-        self, request: AnyRequest, account: SessionAccount, gruppo: str = ""
+        self, request: AnyRequest, account: SessionAccount, gruppo: str = "", next_: Next = ""
     ) -> Response[str]:
         preset = [int(gruppo)] if gruppo.isdigit() else []
+        if preset and await group_get(account.account_id, preset[0]) is None:
+            raise NotFoundException()
         return await _form_page(
             request,
             account,
@@ -207,6 +233,7 @@ class RubricaController(Controller):
             form=_form_of(None, account.profile.default_prefix),
             group_ids=preset,
             variables={},
+            back=safe_next(next_, "/rubrica"),
         )
 
     @post("/nuovo", name="contact_create")
@@ -217,7 +244,7 @@ class RubricaController(Controller):
 
     @get("/{contact_id:int}", name="contact_edit")
     async def edit(
-        self, request: AnyRequest, account: SessionAccount, contact_id: int
+        self, request: AnyRequest, account: SessionAccount, contact_id: int, next_: Next = ""
     ) -> Response[str]:
         contact = await _owned_contact(account, contact_id)
         return await _form_page(
@@ -227,6 +254,7 @@ class RubricaController(Controller):
             form=_form_of(contact, account.profile.default_prefix),
             group_ids=[g.id for g in contact.groups],
             variables=contact.variables,
+            back=safe_next(next_, "/rubrica"),
         )
 
     @post("/{contact_id:int}", name="contact_update")
@@ -245,6 +273,7 @@ class RubricaController(Controller):
         contact: ContactRow | None,
     ) -> Response[Any]:
         _ = translations(request).gettext
+        back = safe_next(_first(data, "next"), "/rubrica")
         form = {name: _first(data, name) for name in (*FIELDS, "prefix", "birthday_sms")}
         group_ids = _ids(data, "groups")
         active = [v.name for v in await variables_list(account.account_id, active_only=True)]
@@ -278,6 +307,7 @@ class RubricaController(Controller):
                 variables=variables,
                 errors=field_errors(request, exc),
                 existing_id=existing,
+                back=back,
                 status_code=422,
             )
         flash(
@@ -286,25 +316,29 @@ class RubricaController(Controller):
             "success",
         )
         if contact is None and _first(data, "altro") == "1":
-            return redirect(request, "/rubrica/nuovo")
-        return redirect(request, "/rubrica")
+            return redirect(request, f"/rubrica/nuovo?{urlencode({'next': back})}")
+        return redirect(request, back)
 
     @get("/{contact_id:int}/elimina", name="contact_delete_confirm")
     async def delete_confirm(
-        self, request: AnyRequest, account: SessionAccount, contact_id: int
+        self, request: AnyRequest, account: SessionAccount, contact_id: int, next_: Next = ""
     ) -> Response[str]:
         contact = await _owned_contact(account, contact_id)
-        return render(request, "rubrica/delete.html", {"contact": contact})
+        return render(
+            request,
+            "rubrica/delete.html",
+            {"contact": contact, "back": safe_next(next_, "/rubrica")},
+        )
 
     @post("/{contact_id:int}/elimina", name="contact_delete")
     async def delete(
-        self, request: AnyRequest, account: SessionAccount, contact_id: int
+        self, request: AnyRequest, account: SessionAccount, contact_id: int, data: FormData
     ) -> Response[Any]:
         await contact_delete(account_id=account.account_id, contact_id=contact_id)
         flash(
             request, translations(request).gettext("Contatto eliminato dalla rubrica."), "success"
         )
-        return redirect(request, "/rubrica")
+        return redirect(request, safe_next(_first(data, "next"), "/rubrica"))
 
     @post("/azioni", name="contacts_bulk")
     async def bulk(

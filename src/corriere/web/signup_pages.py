@@ -8,9 +8,7 @@ work without JavaScript (the widget script only inserts the iframe).
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
-from html import escape
 from typing import Any
 
 import phonenumbers
@@ -34,14 +32,24 @@ from corriere.platform.contacts.signup_form import (
     signup_page_get,
     signup_time_token,
 )
+from corriere.platform.contacts.signup_records import DEFAULT_SOURCE, signup_source
 from corriere.platform.errors import CorriereError, NotFoundError, TooManyAttemptsError
 from corriere.platform.settings import Settings
 from corriere.web.account_pages import field_errors
 from corriere.web.auth import ACCOUNT
+from corriere.web.client_ip import client_ip
+from corriere.web.formatting import collation_key
 from corriere.web.i18n import N_, locale_of, translations
 from corriere.web.rendering import redirect, render
 from corriere.web.security import CSRF_EXEMPT_OPT, FRAME_ANCESTORS_OPT
 from corriere.web.sessions import flash
+from corriere.web.signup_embed import (
+    frame_height,
+    iframe_snippet,
+    script_snippet,
+    widget_js,
+    with_source,
+)
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -59,6 +67,12 @@ FIELD_LABELS = {
     "notes": N_("Note"),
 }
 DEFAULT_TITLE = N_("Servizio SMS")
+# The page's first consent text, in the owner's language (the platform's DEFAULT_CONSENT, which
+# a test keeps equal).
+CONSENT_MSGID = N_(
+    "Acconsento a ricevere SMS informativi da %(name)s e al trattamento del mio numero per questo"
+    " scopo. Posso cancellarmi in ogni momento da questa pagina."
+)
 # Country codes offered next to the number (Italy first; the neighbours, then the usual others).
 PREFIX_CODES = ("39", "378", "41", "33", "49", "43", "34", "44", "356", "386", "385", "40", "1")
 HONEYPOT = "sito_web"  # people never see it; bots fill it in
@@ -82,25 +96,6 @@ def public_url(request: AnyRequest, token: str) -> str:
     return f"{_settings(request).public_base_url.rstrip('/')}/iscrizione/{token}"
 
 
-def frame_height(fields: tuple[str, ...], groups: int) -> int:
-    """About how tall the page is inside its iframe (it scrolls if the guess is short)."""
-    height = 640 + 80 * len(fields) + (36 * groups if groups > 1 else 0)
-    return height + (60 if "notes" in fields else 0)
-
-
-def iframe_snippet(url: str, title: str, height: int) -> str:
-    # Text for the owner's site, shown in a textarea: our CSP's ban on inline styles covers our
-    # pages, not this markup.
-    return (
-        f'<iframe src="{escape(url)}" title="{escape(title)}" loading="lazy" width="100%"'
-        f' height="{height}" style="border:0;max-width:36rem"></iframe>'
-    )
-
-
-def script_snippet(url: str) -> str:
-    return f'<script src="{escape(url)}/widget.js" async></script>'
-
-
 @lru_cache(maxsize=8)
 def prefix_options(locale: str) -> tuple[tuple[str, str], ...]:
     names = Locale.parse(locale).territories
@@ -108,7 +103,8 @@ def prefix_options(locale: str) -> tuple[tuple[str, str], ...]:
     for code in PREFIX_CODES:
         region = phonenumbers.region_code_for_country_code(int(code))
         options.append((code, f"{names.get(region, region)} (+{code})"))
-    return tuple(options)
+    # Italy first, the others by name in the reader's language.
+    return (options[0], *sorted(options[1:], key=lambda o: collation_key(o[1])))
 
 
 def province_options(placeholder: str) -> list[tuple[str, str]]:
@@ -165,7 +161,11 @@ class SignupSettingsController(Controller):
 
     @get("/", name="signup_settings")
     async def index(self, request: AnyRequest, account: SessionAccount) -> Response[str]:
-        return _owner_page(request, await signup_form_get(account.account_id))
+        # The first visit creates the page: its consent text in the owner's language.
+        consent = translations(request).gettext(CONSENT_MSGID)
+        return _owner_page(
+            request, await signup_form_get(account.account_id, consent_template=consent)
+        )
 
     @post("/", name="signup_settings_update")
     async def update(self, request: AnyRequest, account: SessionAccount) -> Response[Any]:
@@ -205,10 +205,6 @@ class SignupSettingsController(Controller):
 # ---------------------------------------------------------------------------- public pages
 
 
-def _client_ip(request: AnyRequest) -> str:
-    return request.client.host if request.client else ""
-
-
 def _public_page(
     request: AnyRequest,
     page: SignupPage,
@@ -218,7 +214,7 @@ def _public_page(
     cancel_form: dict[str, str] | None = None,
     cancel_errors: dict[str, str] | None = None,
     outcome: str = "",
-    source: str = "",
+    source: str = DEFAULT_SOURCE,
     status_code: int = 200,
 ) -> Response[str]:
     _ = translations(request).gettext
@@ -234,7 +230,9 @@ def _public_page(
             "cancel_errors": cancel_errors or {},
             "outcome": outcome,
             "action": f"/iscrizione/{page.token}",
+            "page_url": with_source(f"/iscrizione/{page.token}", source),
             "started": signup_time_token(page),
+            "cancel_started": signup_time_token(page, purpose="unsubscribe"),
             "source": source,
             "honeypot": HONEYPOT,
             "labels": FIELD_LABELS,
@@ -243,6 +241,11 @@ def _public_page(
         },
         status_code=status_code,
     )
+
+
+def _outcome_url(token: str, outcome: str, source: str) -> str:
+    url = f"/iscrizione/{token}?esito={outcome}"
+    return url if source == DEFAULT_SOURCE else f"{url}&origine={source}"
 
 
 def _missing(request: AnyRequest) -> Response[str]:
@@ -259,18 +262,16 @@ class SignupPublicController(Controller):
     path = "/iscrizione"
 
     @get("/{token:str}", name="signup_page", opt=PUBLIC)
-    async def page(self, request: AnyRequest, token: str, esito: str = "") -> Response[str]:
+    async def page(
+        self, request: AnyRequest, token: str, esito: str = "", origine: str = ""
+    ) -> Response[str]:
         page = await signup_page_get(token)
         if page is None:
             return _missing(request)
-        # Inside an iframe the Referer is the page that embeds the form: the evidence of where
-        # the subscription came from, carried by the form to the POST.
-        source = request.headers.get("referer", "")[:1000]
-        own = (public_url(request, page.token), f"{request.base_url}iscrizione/")
-        if source.startswith(own):  # "Iscrivi un altro numero", after the thank-you state
-            source = ""
+        # How the page is shown (the owner's snippets add ?origine=iframe / script), carried by
+        # the forms to the POST: the evidence of where the subscription came from.
         outcome = esito if esito in OUTCOMES else ""
-        return _public_page(request, page, outcome=outcome, source=source)
+        return _public_page(request, page, outcome=outcome, source=signup_source(origine))
 
     @post("/{token:str}", name="signup_subscribe", opt=PUBLIC_FORM)
     async def subscribe(self, request: AnyRequest, token: str) -> Response[Any]:
@@ -281,14 +282,14 @@ class SignupPublicController(Controller):
         chosen = [str(v) for v in data.getall("groups", [])]
         form["groups"] = chosen
         form["consent"] = data.get("consent") == "1"
-        source = str(data.get("origine", ""))
+        source = signup_source(data.get("origine"))
         try:
             await signup_submit(
                 token=token,
                 form={k: v for k, v in form.items() if isinstance(v, str)},
                 group_ids=[int(v) if v.isdigit() and len(v) < 19 else -1 for v in chosen],
                 consent=bool(form["consent"]),
-                ip=_client_ip(request),
+                ip=client_ip(request),
                 source=source,
                 user_agent=request.headers.get("user-agent", ""),
                 started_at_token=str(data.get("started", "")),
@@ -308,7 +309,7 @@ class SignupPublicController(Controller):
                 source=source,
                 status_code=_error_status(exc),
             )
-        return redirect(request, f"/iscrizione/{token}?esito=iscritto")
+        return redirect(request, _outcome_url(token, "iscritto", source))
 
     @post("/{token:str}/cancella", name="signup_unsubscribe", opt=PUBLIC_FORM)
     async def unsubscribe(self, request: AnyRequest, token: str) -> Response[Any]:
@@ -317,15 +318,17 @@ class SignupPublicController(Controller):
             "mobile": str(data.get("cancel_mobile", "")),
             "prefix": str(data.get("cancel_prefix", "")),
         }
-        source = str(data.get("origine", ""))
+        source = signup_source(data.get("origine"))
         try:
             await signup_unsubscribe(
                 token=token,
                 mobile=cancel_form["mobile"],
                 prefix=cancel_form["prefix"],
-                ip=_client_ip(request),
+                ip=client_ip(request),
                 source=source,
                 user_agent=request.headers.get("user-agent", ""),
+                started_at_token=str(data.get("started", "")),
+                honeypot=str(data.get(HONEYPOT, "")),
             )
         except NotFoundError:
             return _missing(request)
@@ -345,7 +348,7 @@ class SignupPublicController(Controller):
                 source=source,
                 status_code=_error_status(exc),
             )
-        return redirect(request, f"/iscrizione/{token}?esito=cancellato")
+        return redirect(request, _outcome_url(token, "cancellato", source))
 
     @get("/{token:str}/widget.js", name="signup_widget", opt={"skip_session": True})
     async def widget(self, request: AnyRequest, token: str) -> Response[str]:
@@ -360,41 +363,10 @@ class SignupPublicController(Controller):
         _ = translations(request).gettext
         return Response(
             content=widget_js(
-                public_url(request, page.token),
+                with_source(public_url(request, page.token), "script"),
                 page.title or _(DEFAULT_TITLE),
                 frame_height(page.fields, len(page.groups)),
             ),
             media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=3600", "Vary": "Accept-Language"},
         )
-
-
-def widget_js(url: str, title: str, height: int) -> str:
-    """The embedding script: no inline markup or styles, only DOM calls (which the host page's
-    own CSP allows for scripts it loads)."""
-    return WIDGET_JS % {
-        "url": json.dumps(url),
-        "title": json.dumps(title),
-        "height": json.dumps(str(height)),
-    }
-
-
-WIDGET_JS = """\
-/* Corriere: the web sign-up form, inserted where this script tag is. */
-(function () {
-  "use strict";
-  var script = document.currentScript;
-  if (!script || !script.parentNode) {
-    return;
-  }
-  var frame = document.createElement("iframe");
-  frame.src = %(url)s;
-  frame.title = %(title)s;
-  frame.setAttribute("loading", "lazy");
-  frame.width = "100%%";
-  frame.height = %(height)s;
-  frame.style.border = "0";
-  frame.style.maxWidth = "36rem";
-  script.parentNode.insertBefore(frame, script.nextSibling);
-})();
-"""

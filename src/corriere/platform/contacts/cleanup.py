@@ -39,6 +39,6 @@ async def contacts_cleanup(*, account_id: int, mode: CleanupMode) -> CleanupDone
             account_id=account_id,
             action="contacts_cleanup",
             reason="richiesta dal cliente nel pannello",
-            details=f"{mode}: {contacts} contatti, {groups} gruppi eliminati",
+            details=f"{mode}: contatti eliminati {contacts}, gruppi eliminati {groups}",
         )
     return CleanupDone(contacts=contacts, groups=groups)

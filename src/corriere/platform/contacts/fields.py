@@ -56,12 +56,27 @@ VARIABLE_VALUE_LIMIT = 500
 _HEADER_ALIASES = {
     "first_name": ("nome", "name", "firstname"),
     "last_name": ("cognome", "surname", "lastname"),
-    "mobile": ("cellulare", "cell", "mobile", "telefonino", "numero", "numerocellulare"),
+    "mobile": (
+        "cellulare",
+        "cell",
+        "mobile",
+        "telefonino",
+        "numero",
+        "numerocellulare",
+        "numerodicellulare",
+        "ncellulare",
+        "numerocell",
+        "telefonocellulare",
+        "telefonomobile",
+        "cellphone",
+        "mobilephone",
+        "mobilenumber",
+    ),
     "gender": ("sesso", "genere", "gender", "sex"),
     "address": ("indirizzo", "address", "via"),
     "city": ("citta", "comune", "city", "localita"),
     "province": ("provincia", "prov", "province", "pr"),
-    "birth_date": ("datanascita", "datadinascita", "nascita", "birthdate", "dataNascita"),
+    "birth_date": ("datanascita", "datadinascita", "nascita", "birthdate", "dateofbirth"),
     "landline": ("telefono", "telefonofisso", "fisso", "tel", "phone", "landline"),
     "email": ("email", "mail", "posta", "indirizzoemail"),
     "notes": ("note", "notes", "nota"),
@@ -107,7 +122,10 @@ def _header_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for name, aliases in _HEADER_ALIASES.items():
         for alias in (*aliases, HEADERS[name]):
-            index[header_key(alias)] = name
+            key = header_key(alias)
+            # A header that two fields claim would fill whichever came last: never silently.
+            if index.setdefault(key, name) != name:
+                raise RuntimeError(f"header {alias!r} names both {index[key]} and {name}")
     return index
 
 

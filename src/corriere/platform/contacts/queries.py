@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from corriere.platform.clock import as_utc
 from corriere.platform.contacts.fields import fold
+from corriere.platform.contacts.signup_records import SignupRecord, latest_subscriptions
 from corriere.platform.db import Kind, database
 
 Sort = Literal["recent", "surname"]
@@ -358,22 +359,21 @@ def _group(r: dict[str, Any]) -> GroupRow:
 
 
 _GROUP_COLUMNS = "SELECT g.id, g.name, g.signature, g.web_signup, g.created_at"
+# One statement counts every group: per group, a range of the unique (group, contact) index
+# (index-only). Measured against one GROUP BY over the account's memberships (300 000 of them):
+# SQLite 32 ms against 39, PostgreSQL 43 ms against 75 (it scans the whole membership table).
 _GROUP_SELECT = (
     f"{_GROUP_COLUMNS}, (SELECT count(*) FROM group_member m WHERE m.contact_group = g.id)"
     " AS members FROM contact_group g"
 )
-_GROUP_SELECT_UNCOUNTED = f"{_GROUP_COLUMNS}, 0 AS members FROM contact_group g"
 
 
-async def groups_list(
-    account_id: int, *, web_signup_only: bool = False, counted: bool = True
-) -> list[GroupRow]:
-    """The account's groups by name, each with how many contacts it holds (0 where not
-    `counted`: a search's results need only the names, and a big group's count is not free)."""
+async def groups_list(account_id: int, *, web_signup_only: bool = False) -> list[GroupRow]:
+    """The account's groups by name, each with how many contacts it holds (every list of groups
+    in the panel shows the counts)."""
     extra = " AND g.web_signup = true" if web_signup_only else ""
-    select = _GROUP_SELECT if counted else _GROUP_SELECT_UNCOUNTED
     rows = await database().fetch(
-        f"{select} WHERE g.account = $1{extra} ORDER BY g.name_key", account_id
+        f"{_GROUP_SELECT} WHERE g.account = $1{extra} ORDER BY g.name_key", account_id
     )
     return [_group(r) for r in rows]
 
@@ -454,7 +454,8 @@ async def duplicates_across_groups(
 
 @dataclass(frozen=True, slots=True)
 class NumberOwner:
-    """Support's cross-account lookup: which accounts hold a number, and in which groups."""
+    """Support's cross-account lookup: which accounts hold a number, in which groups, and the
+    evidence of its latest web sign-up if it came that way."""
 
     account_id: int
     username: str
@@ -463,6 +464,7 @@ class NumberOwner:
     groups: tuple[GroupRef, ...]
     source: str
     created_at: datetime
+    signup: SignupRecord | None = None
 
 
 async def number_lookup(mobile_e164: str) -> list[NumberOwner]:
@@ -475,6 +477,7 @@ async def number_lookup(mobile_e164: str) -> list[NumberOwner]:
             mobile_e164,
         )
         groups = await _groups_of(tx, [int(r["id"]) for r in rows])
+        signups = await latest_subscriptions(tx, [(int(r["account"]), int(r["id"])) for r in rows])
     return [
         NumberOwner(
             account_id=int(r["account"]),
@@ -484,6 +487,7 @@ async def number_lookup(mobile_e164: str) -> list[NumberOwner]:
             groups=groups.get(int(r["id"]), ()),
             source=r["source"],
             created_at=as_utc(r["created_at"]),
+            signup=signups.get(int(r["id"])),
         )
         for r in rows
     ]

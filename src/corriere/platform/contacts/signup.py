@@ -6,8 +6,9 @@ cannot lean on the panel's CSRF cookie. What keeps bots out instead, without a t
 captcha: a honeypot field that people never see (it must stay empty), a signed time token issued
 when the page is rendered (a form sent less than 3 seconds or more than 24 hours after that, or
 with a forged token, is refused), and rate limits counted from the `signup` table (so they hold
-across web instances). Every subscription and unsubscription is recorded with its evidence: IP,
-embedding page, user agent and the exact consent text shown.
+across web instances); the unsubscribe form has the same three. Every subscription and
+unsubscription is recorded with its evidence: IP, how the form was shown (the page itself, the
+owner's iframe or script: `signup_records.SOURCES`), user agent and the exact consent text shown.
 
 Every query names the account: a group id of another account is simply not one of the page's.
 """
@@ -33,6 +34,7 @@ from corriere.platform.contacts.signup_form import (
     fill_time_ok,
     signup_page_get,
 )
+from corriere.platform.contacts.signup_records import signup_source
 from corriere.platform.db import Tx, database
 from corriere.platform.errors import (
     FieldErrors,
@@ -48,7 +50,7 @@ SUBSCRIBE_PER_ACCOUNT = 200
 UNSUBSCRIBE_PER_IP = 10
 UNSUBSCRIBE_PER_ACCOUNT = 200
 IP_LIMIT = 45
-TEXT_LIMIT = 1000  # source and user agent, as recorded
+TEXT_LIMIT = 1000  # the user agent, as recorded
 PAGE_NOT_FOUND = "Pagina di iscrizione inesistente"
 NOT_ACCEPTED = (
     "Non è stato possibile completare la richiesta: attendi qualche secondo, ricarica la pagina"
@@ -239,7 +241,7 @@ def _is_unique_violation(exc: BaseException) -> bool:
 def _evidence(ip: str, source: str, user_agent: str) -> tuple[str, str, str]:
     return (
         (ip.strip() or "unknown")[:IP_LIMIT],
-        (source.strip() or "direct")[:TEXT_LIMIT],
+        signup_source(source),  # the visitor posts it: only a known value is believed
         user_agent.strip()[:TEXT_LIMIT],
     )
 
@@ -268,7 +270,8 @@ async def signup_submit(
     a new contact (source "signup"), or an existing one updated with the fields filled in.
 
     `form` holds `mobile`, `prefix` (default 39) and the page's fields; anything else is ignored.
-    `source` is the page that embedded the form ("" = direct)."""
+    `source` is how the form was shown (`SOURCES`: page, iframe, script; anything else counts
+    as the page itself)."""
     now = now or utcnow()
     page = await _page_or_404(token)
     if honeypot.strip() or not fill_time_ok(page, started_at_token, now):
@@ -316,6 +319,8 @@ async def signup_unsubscribe(
     token: str,
     mobile: str,
     ip: str,
+    started_at_token: str,
+    honeypot: str,
     prefix: str = DEFAULT_PREFIX,
     source: str = "",
     user_agent: str = "",
@@ -323,9 +328,12 @@ async def signup_unsubscribe(
 ) -> None:
     """Take the number out of every web sign-up group of the page's account (the contact stays
     in the address book) and record the request. The answer is the same whether or not the
-    number was subscribed: the page does not reveal who is."""
+    number was subscribed: the page does not reveal who is. The same spam checks as the sign-up
+    (honeypot, signed fill time, rate limits): a bot must not empty the owner's lists."""
     now = now or utcnow()
     page = await _page_or_404(token)
+    if honeypot.strip() or not fill_time_ok(page, started_at_token, now, purpose="unsubscribe"):
+        raise ValidationError(NOT_ACCEPTED)
     errors: dict[str, str] = {}
     params: dict[str, dict[str, str]] = {}
     try:

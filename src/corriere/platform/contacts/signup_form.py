@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from corriere.platform.clock import utcnow
 from corriere.platform.contacts.services import (
@@ -30,8 +31,10 @@ DEFAULT_FIELDS = ("first_name", "last_name")
 TITLE_LIMIT = 120
 CONSENT_LIMIT = 2000
 DEFAULT_PREFIX = "39"
+# Written in the owner's language when the page is created (the panel passes the translation:
+# the msgid is this text); the owner may change it.
 DEFAULT_CONSENT = (
-    "Acconsento a ricevere SMS informativi da {name} e al trattamento del mio numero per questo"
+    "Acconsento a ricevere SMS informativi da %(name)s e al trattamento del mio numero per questo"
     " scopo. Posso cancellarmi in ogni momento da questa pagina."
 )
 
@@ -95,7 +98,14 @@ _FORM_SELECT = (
 )
 
 
-async def _form_create(account_id: int) -> None:
+def _consent(template: str, name: str) -> str:
+    try:
+        return template % {"name": name}
+    except (KeyError, TypeError, ValueError):  # a translation with a broken placeholder
+        return DEFAULT_CONSENT % {"name": name}
+
+
+async def _form_create(account_id: int, consent_template: str) -> None:
     """The page's row with its random address and the defaults (a no-op if it exists)."""
     async with database().transaction() as tx:
         owner = await tx.fetchrow(
@@ -111,19 +121,23 @@ async def _form_create(account_id: int) -> None:
             secrets.token_urlsafe(18),  # 24 characters, URL-safe
             ",".join(DEFAULT_FIELDS),
             "",
-            DEFAULT_CONSENT.format(name=name),
+            _consent(consent_template, name)[:CONSENT_LIMIT],
             True,
             utcnow(),
         )
 
 
-async def signup_form_get(account_id: int) -> SignupFormSettings:
-    """The account's sign-up page settings, created with defaults (and its address) on first use."""
+async def signup_form_get(
+    account_id: int, *, consent_template: str = DEFAULT_CONSENT
+) -> SignupFormSettings:
+    """The account's sign-up page settings, created with defaults (and its address) on first use:
+    the consent text from `consent_template` (`%(name)s` = the owner's name), which the panel
+    passes in the owner's language."""
     async with database().reading() as tx:
         row = await tx.fetchrow(_FORM_SELECT, account_id)
         groups = await _flagged_groups(tx, account_id)
     if row is None:
-        await _form_create(account_id)
+        await _form_create(account_id, consent_template)
         row = await database().fetchrow(_FORM_SELECT, account_id)
         assert row is not None
     return SignupFormSettings(
@@ -203,32 +217,41 @@ async def signup_page_get(token: str) -> SignupPage | None:
 # ---------------------------------------------------------------------------- the time token
 
 
-def _signature(token: str, issued: int, consent_text: str) -> str:
+# What a time token is for: the sign-up form's binds the consent text shown; the unsubscribe
+# form's does not (changing the consent text must not refuse a pending unsubscription).
+TokenPurpose = Literal["subscribe", "unsubscribe"]
+
+
+def _signature(token: str, issued: int, consent_text: str, purpose: TokenPurpose) -> str:
     key = get_settings().effective_secret_key().encode()
-    consent = hashlib.sha256(consent_text.encode()).hexdigest()
-    message = f"signup|{token}|{issued}|{consent}".encode()
+    if purpose == "subscribe":
+        consent = hashlib.sha256(consent_text.encode()).hexdigest()
+        message = f"signup|{token}|{issued}|{consent}".encode()
+    else:
+        message = f"unsubscribe|{token}|{issued}".encode()
     digest = hmac.new(key, message, hashlib.sha256).digest()[:18]
     return base64.urlsafe_b64encode(digest).decode()
 
 
-def signup_time_token(page: SignupPage, *, now: datetime | None = None) -> str:
-    """The signed time the page was rendered at, for its form's hidden field. It also binds the
-    consent text shown: a form filled before the owner changed it is refused, so the text a
-    subscription records is the one the person saw."""
+def signup_time_token(
+    page: SignupPage, *, now: datetime | None = None, purpose: TokenPurpose = "subscribe"
+) -> str:
+    """The signed time the page was rendered at, for a form's hidden field. The sign-up form's
+    also binds the consent text shown: a form filled before the owner changed it is refused, so
+    the text a subscription records is the one the person saw."""
     issued = int((now or utcnow()).timestamp())
-    return f"{issued}.{_signature(page.token, issued, page.consent_text)}"
+    return f"{issued}.{_signature(page.token, issued, page.consent_text, purpose)}"
 
 
-def fill_time_ok(page: SignupPage, value: str, now: datetime) -> bool:
+def fill_time_ok(
+    page: SignupPage, value: str, now: datetime, *, purpose: TokenPurpose = "subscribe"
+) -> bool:
     issued_text, _, signature = value.strip().partition(".")
     if not issued_text.isdigit() or len(issued_text) > 12:
         return False
     issued = int(issued_text)
-    expected = _signature(page.token, issued, page.consent_text)
+    expected = _signature(page.token, issued, page.consent_text, purpose)
     if not hmac.compare_digest(signature.encode(), expected.encode()):
         return False
     age = now.timestamp() - issued
     return MIN_FILL.total_seconds() <= age <= MAX_FILL.total_seconds()
-
-
-# ---------------------------------------------------------------------------- subscribe

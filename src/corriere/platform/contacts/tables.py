@@ -100,6 +100,9 @@ class ContactImport(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     started_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+    # When the import last moved (created, started, rows stored): one that stays still for
+    # settings.import_stale_minutes has lost its job and is marked failed.
+    progressed_at = Timestamptz(null=True, default=None)
 
 
 class ImportUpload(Table):
@@ -164,7 +167,7 @@ class Signup(Table):
     mobile = Varchar(length=16)
     groups = Text(default="")  # names, comma separated, at the time
     ip = Varchar(length=45, default="")
-    source = Text(default="")  # the page that embedded the form (Referer), or "direct"
+    source = Text(default="")  # page / iframe / script (signup_records.SOURCES); older: Referer
     user_agent = Text(default="")
     consent_text = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())

@@ -5,7 +5,8 @@ its first sheet as rows, without trusting it.
   our own streaming reader (`xlsx_stream`), so a million rows stay well inside the worker's
   memory.
 - .xls and .ods: python-calamine (.xls holds at most 65 536 rows; a huge .ods is refused).
-- .csv: the standard library, streaming; delimiter and encoding (UTF-8 or Windows-1252) detected.
+- .csv: the standard library, streaming; delimiter and encoding (UTF-8, UTF-16 with its byte
+  order mark, or Windows-1252) detected.
 
 Refusals raise `ImportRefused` with an Italian message template: nothing has been stored yet.
 """
@@ -62,11 +63,19 @@ def sniff_kind(data: bytes) -> str:
                     if "mimetype" in names
                     else ""
                 )
+                manifest = (
+                    archive.read(_ODF_MANIFEST)
+                    if _ODF_MANIFEST in names and archive.getinfo(_ODF_MANIFEST).file_size < 1 << 20
+                    else b""
+                )
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise ImportRefused("Il file è danneggiato: non si riesce ad aprirlo") from exc
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "opendocument.spreadsheet" in mimetype:
+            # A password-protected .ods lists how each of its encrypted parts was encrypted.
+            if b"encryption-data" in manifest:
+                raise ImportRefused(_PROTECTED)
             return "ods"
         if "word/document.xml" in names or "opendocument.text" in mimetype:
             raise ImportRefused(
@@ -76,7 +85,7 @@ def sniff_kind(data: bytes) -> str:
         raise ImportRefused("Formato del file non riconosciuto: usa .xlsx, .xls, .ods o .csv")
     if data.startswith(CFB_MAGIC):
         # An encrypted .xlsx is an OLE container with these two streams (names in UTF-16).
-        if "EncryptedPackage".encode("utf-16-le") in data[:1_000_000]:
+        if "EncryptedPackage".encode("utf-16-le") in data[:1_000_000] or _xls_encrypted(data):
             raise ImportRefused(_PROTECTED)
         return "xls"
     if data.startswith(b"%PDF"):
@@ -84,6 +93,10 @@ def sniff_kind(data: bytes) -> str:
             "Il file è un PDF, non un foglio di calcolo: usa .xlsx, .xls, .ods o .csv"
         )
     head = data[:65536]
+    utf16 = _utf16_encoding(head)
+    if utf16:
+        # Excel's "Unicode text": UTF-16 with its byte order mark, tab separated.
+        head = head[2:].decode(utf16, "ignore").encode("utf-8")
     if b"\0" in head:
         raise ImportRefused("Formato del file non riconosciuto: usa .xlsx, .xls, .ods o .csv")
     lowered = head.removeprefix(codecs.BOM_UTF8).lstrip()[:200].lower()
@@ -95,6 +108,23 @@ def sniff_kind(data: bytes) -> str:
 
 
 _PROTECTED = "Il file è protetto da password: toglila e riprova"
+_ODF_MANIFEST = "META-INF/manifest.xml"
+# An .xls workbook stream opens with the BOF record of its globals (BIFF8: record 0x0809 of 16
+# bytes, version 0x0600, type 0x0005); a FilePass record (0x002F) right after it means the
+# workbook is encrypted (RC4, or the old XOR obfuscation). calamine only says it cannot tell
+# the file's format.
+_XLS_GLOBALS_BOF = b"\x09\x08\x10\x00\x00\x06\x05\x00"
+
+
+def _xls_encrypted(data: bytes) -> bool:
+    start = data.find(_XLS_GLOBALS_BOF)
+    while start >= 0:
+        if start % 64 == 0:  # a stream starts on a sector (512 or 4096 bytes) or mini sector (64)
+            return data[start + 20 : start + 22] == b"\x2f\x00"
+        start = data.find(_XLS_GLOBALS_BOF, start + 1)
+    return False
+
+
 # How web pages (also the tables sites export as ".xls") and XML files begin.
 _MARKUP = (b"<!doctype html", b"<html", b"<?xml", b"<table", b"<head", b"<body", b"<meta")
 
@@ -207,12 +237,28 @@ def _plain(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _utf16_encoding(head: bytes) -> str:
+    """The UTF-16 codec for text that starts with its byte order mark, else ""."""
+    if head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    return ""
+
+
 def _encoding(data: BinaryIO) -> tuple[str, int]:
-    """UTF-8 (with or without BOM) when every byte decodes as such, else Windows-1252; and how
-    many lines the file has (the progress bar's estimate). Reads the file once, a megabyte at a
-    time."""
-    head = data.read(3)
+    """UTF-16 when the file starts with its byte order mark (Excel's "Unicode text"); else UTF-8
+    (with or without BOM) when every byte decodes as such, else Windows-1252; and how many lines
+    the file has (the progress bar's estimate). Reads the file once, a megabyte at a time."""
+    head = data.read(4)
     data.seek(0)
+    if utf16 := _utf16_encoding(head):
+        newline = "\n".encode(utf16)
+        lines = 1
+        while block := data.read(1 << 20):
+            lines += block.count(newline)  # about right: a block may split one in two
+        data.seek(0)
+        return "utf-16", lines  # the codec reads the mark and skips it
     decoder = codecs.getincrementaldecoder("utf-8")()
     valid = True
     lines = 1
@@ -231,7 +277,7 @@ def _encoding(data: BinaryIO) -> tuple[str, int]:
     data.seek(0)
     if not valid:
         return "cp1252", lines
-    return ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"), lines
+    return ("utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"), lines
 
 
 def _delimiter(sample: str) -> str:

@@ -6,6 +6,9 @@ known numbers updated (cells present overwrite, empty cells erase nothing), all 
 the group.
 A file that cannot be imported changes nothing; a partly invalid one imports its valid rows and
 keeps the others, with their reasons, for the report.
+
+Every step forward refreshes the import's `progressed_at`: an import that stops moving has lost
+its job, and `stale.contact_imports_reap` marks it failed.
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ from corriere.platform.contacts.importing.staging import (
     read_layout,
     staged_rows,
 )
+from corriere.platform.contacts.importing.stale import import_mark_failed
 from corriere.platform.contacts.queries import variables_list
 from corriere.platform.db import database
 from corriere.platform.errors import CorriereError, NotFoundError, ValidationError
+from corriere.platform.ports import Scheduler
 from corriere.platform.settings import Settings
 
 log = logging.getLogger("corriere.contacts.import")
@@ -45,6 +50,7 @@ CHUNK = 5000
 _ROW_NUMBER = ROW_COLUMNS.index("row_number")
 UPLOAD_PART = 4 * 1024 * 1024  # bytes of the stored file per row of import_upload
 MAX_PASTE = 1_000_000  # characters
+NOT_STARTED = "Non è stato possibile avviare l'importazione: riprova tra qualche minuto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +79,8 @@ async def contact_import_start(
     settings: Settings,
 ) -> int:
     """Check what can be checked at once (a file that is empty, too big or not a spreadsheet;
-    the group), store the import with its file and return its id. Enqueue `contact_import_run`
-    after this returns."""
+    the group), store the import with its file and return its id; then `contact_import_enqueue`
+    hands it to the workers."""
     prefix = _prefix(prefix)
     if pasted is not None:
         if not pasted.strip():
@@ -120,9 +126,9 @@ async def contact_import_start(
             await tx.fetchval(
                 "INSERT INTO contact_import (account, status, kind, filename, contact_group,"
                 " new_group, prefix, total_rows, processed_rows, imported, updated, rejected,"
-                " warnings, columns, unknown_columns, error, error_params, created_at)"
-                " VALUES ($1, 'pending', $2, $3, $4, $5, $6, 0, 0, 0, 0, 0, 0, '{}', '[]', '',"
-                " '{}', $7) RETURNING id",
+                " warnings, columns, unknown_columns, error, error_params, created_at,"
+                " progressed_at) VALUES ($1, 'pending', $2, $3, $4, $5, $6, 0, 0, 0, 0, 0, 0,"
+                " '{}', '[]', '', '{}', $7, $7) RETURNING id",
                 account_id,
                 kind,
                 filename[:255],
@@ -138,6 +144,18 @@ async def contact_import_start(
         ]
         await tx.insert_many("import_upload", ("contact_import", "part", "data"), parts)
     return import_id
+
+
+async def contact_import_enqueue(*, import_id: int, scheduler: Scheduler) -> None:
+    """Hand a stored import to the workers; when that fails (the queue unreachable), the import
+    is marked failed and its file deleted, and ImportRefused says to retry later."""
+    try:
+        await scheduler.import_contacts(import_id)
+    except Exception as exc:
+        log.exception("could not enqueue import %s", import_id)
+        refused = ImportRefused(NOT_STARTED)
+        await _fail(import_id, refused)
+        raise refused from exc
 
 
 async def _download(import_id: int) -> BinaryIO | None:
@@ -164,17 +182,29 @@ async def _download(import_id: int) -> BinaryIO | None:
     return handle
 
 
+class _Abandoned(Exception):
+    """The import is no longer running (marked failed as stale meanwhile): stop, change nothing."""
+
+
 async def contact_import_run(*, import_id: int, settings: Settings) -> None:
     """Run a stored import to the end (the background job). Safe to run again: a finished
     import is left alone, an interrupted one starts over."""
-    db = database()
-    row = await db.fetchrow(
-        "SELECT i.account, i.status, i.kind, i.prefix, i.contact_group, i.new_group"
-        " FROM contact_import i WHERE i.id = $1",
-        import_id,
-    )
-    if row is None or row["status"] in ("done", "failed"):
-        return
+    async with database().transaction() as tx:
+        claimed = await tx.execute(
+            "UPDATE contact_import SET status = 'running', started_at = $1, progressed_at = $1,"
+            " processed_rows = 0 WHERE id = $2 AND status IN ('pending', 'running')",
+            utcnow(),
+            import_id,
+        )
+        if not claimed:  # finished, or marked failed as stale
+            return
+        row = await tx.fetchrow(
+            "SELECT account, kind, prefix, contact_group, new_group FROM contact_import"
+            " WHERE id = $1",
+            import_id,
+        )
+        assert row is not None
+        await tx.execute("DELETE FROM import_row WHERE contact_import = $1", import_id)
     handle = await _download(import_id)
     if handle is None:
         await _fail(import_id, ImportRefused("Il file dell'importazione non è più disponibile"))
@@ -186,17 +216,8 @@ async def contact_import_run(*, import_id: int, settings: Settings) -> None:
 
 
 async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: Settings) -> None:
-    db = database()
     account_id = int(row["account"])
     new_group = row["new_group"]
-    async with db.transaction() as tx:
-        await tx.execute("DELETE FROM import_row WHERE contact_import = $1", import_id)
-        await tx.execute(
-            "UPDATE contact_import SET status = 'running', started_at = $1, processed_rows = 0"
-            " WHERE id = $2",
-            utcnow(),
-            import_id,
-        )
     writer = BookWriter(import_id, account_id, row["contact_group"], new_group)
     try:
         if row["kind"] == "paste":
@@ -217,6 +238,8 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
                 await refresh_statistics(written)
         except Exception:  # the import is done: searches only plan worse until autovacuum
             log.warning("could not refresh the address book's statistics", exc_info=True)
+    except _Abandoned:
+        log.warning("import %s was marked failed while it ran: stopped", import_id)
     except CorriereError as exc:
         await _fail(import_id, exc)
     except Exception:
@@ -252,19 +275,24 @@ async def _stage(
         "header": layout.header,
     }
     async with db.transaction() as tx:
-        await tx.execute(
-            "UPDATE contact_import SET columns = $1, unknown_columns = $2, total_rows = $3"
-            " WHERE id = $4",
+        moved = await tx.execute(
+            "UPDATE contact_import SET columns = $1, unknown_columns = $2, total_rows = $3,"
+            " progressed_at = $4 WHERE id = $5 AND status = 'running'",
             json.dumps({"understood": layout.understood, **info}, ensure_ascii=False),
             json.dumps(layout.unknown, ensure_ascii=False),
             max(0, sheet.estimate - number),
+            utcnow(),
             import_id,
         )
+    if not moved:
+        raise _Abandoned
     chunk: list[tuple[object, ...]] = []
     read = 0
     # One chunk is written while the next is read: the database stores rows on its own (the
     # server process, or SQLite's thread out of the GIL) while this loop parses the next ones,
     # and (PostgreSQL) the book writer inserts the new numbers of the chunk stored before.
+    # A write is never cancelled with the job (SAQ's timeout): cancelled as it begins its
+    # transaction, it would keep its pooled connection, idle in that transaction, for good.
     writing: asyncio.Task[int] | None = None
     in_flight: tuple[int, int] = (0, 0)  # the row numbers of the chunk being written
     rows = staged_rows(
@@ -275,7 +303,7 @@ async def _stage(
             chunk.append(staged)
             if len(chunk) >= CHUNK:
                 if writing is not None:
-                    await writing
+                    await asyncio.shield(writing)
                     writer.stored(*in_flight)
                 read += len(chunk)
                 in_flight = (_row_number(chunk[0]), _row_number(chunk[-1]))
@@ -283,15 +311,17 @@ async def _stage(
                 chunk = []
                 await asyncio.sleep(0)  # let the write start before parsing on
         if writing is not None:
-            await writing
+            await asyncio.shield(writing)
             writer.stored(*in_flight)
             writing = None
         read += len(chunk)
         if chunk:
-            await _write(import_id, chunk, read)
+            writing = asyncio.create_task(_write(import_id, chunk, read))
+            await asyncio.shield(writing)
             writer.stored(_row_number(chunk[0]), _row_number(chunk[-1]))
+            writing = None
     finally:
-        if writing is not None:  # reading failed: let the write end before the failure is kept
+        if writing is not None:  # reading failed, or the job was cancelled: let the write end
             with contextlib.suppress(Exception):
                 await writing
     if read == 0:
@@ -307,23 +337,22 @@ async def _write(import_id: int, chunk: list[tuple[object, ...]], read: int) -> 
     if not chunk:
         return 0
     async with database().transaction() as tx:
-        await tx.insert_many("import_row", ROW_COLUMNS, chunk)
-        await tx.execute(
-            "UPDATE contact_import SET processed_rows = $1 WHERE id = $2", read, import_id
+        # Each chunk stored is the progress the stale-imports task looks for.
+        moved = await tx.execute(
+            "UPDATE contact_import SET processed_rows = $1, progressed_at = $2"
+            " WHERE id = $3 AND status = 'running'",
+            read,
+            utcnow(),
+            import_id,
         )
+        if not moved:
+            raise _Abandoned
+        await tx.insert_many("import_row", ROW_COLUMNS, chunk)
     return len(chunk)
 
 
 async def _fail(import_id: int, exc: CorriereError) -> None:
+    """Mark an import failed with `exc`'s message, deleting its file and rows (unless it has
+    finished meanwhile: a stale import already failed keeps its message)."""
     async with database().transaction() as tx:
-        await tx.execute("DELETE FROM import_row WHERE contact_import = $1", import_id)
-        await tx.execute("DELETE FROM import_upload WHERE contact_import = $1", import_id)
-        await tx.execute(
-            "UPDATE contact_import SET status = 'failed', error = $1, error_params = $2,"
-            " imported = 0, updated = 0, rejected = 0, warnings = 0, finished_at = $3"
-            " WHERE id = $4",
-            exc.template,
-            json.dumps(exc.params, ensure_ascii=False),
-            utcnow(),
-            import_id,
-        )
+        await import_mark_failed(tx, import_id, exc.template, exc.params, now=utcnow())
