@@ -13,7 +13,7 @@ from contacts_helpers import FAILED_ONLY, csv_bytes, stored
 
 from corriere.jobs.queues import DEFAULT, SaqScheduler, make_queue
 from corriere.platform.clock import utcnow
-from corriere.platform.contacts.importing.apply import lock_book
+from corriere.platform.contacts.importing.apply import ImportAbandoned, apply_rows, lock_book
 from corriere.platform.contacts.importing.queries import ImportRow, import_get
 from corriere.platform.contacts.importing.readers import ImportRefused
 from corriere.platform.contacts.importing.services import (
@@ -192,4 +192,18 @@ async def test_import_the_queue_would_not_take_is_failed_at_once(account, settin
     )
     job = await _job(account.id, import_id)
     assert (job.status, job.error) == ("failed", refused.value.message)
+    assert await stored(account.id) == FAILED_ONLY
+
+
+async def test_an_import_reaped_before_its_apply_commits_nothing(account, settings):
+    # The last step of a job that slept past the stale time: its transaction rolls back.
+    import_id = await _start(account.id, settings)
+    later = utcnow() + _stale(settings) + LATER
+    assert await contact_imports_reap(settings=settings, now=later) == [import_id]
+    with pytest.raises(ImportAbandoned):
+        async with database().transaction() as tx:
+            await lock_book(tx, account.id)
+            await apply_rows(tx, import_id, account.id, None, now=utcnow())
+    job = await _job(account.id, import_id)
+    assert (job.status, job.error) == ("failed", INTERRUPTED)
     assert await stored(account.id) == FAILED_ONLY

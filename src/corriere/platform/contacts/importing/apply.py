@@ -38,11 +38,19 @@ def _merge_variables(tx: Tx) -> str:
     return "(contact.variables::jsonb || r.variables::jsonb)::text"
 
 
+BOOK_LOCK = 7001  # PostgreSQL advisory lock key: (BOOK_LOCK, account id) while an import applies
+
+
+class ImportAbandoned(Exception):
+    """The import is no longer running (the stale-imports task marked it failed): the
+    transaction that would have applied it must roll back."""
+
+
 async def lock_book(tx: Tx, account_id: int) -> None:
     """Wait for any other import of the account being applied (until this transaction ends):
     two at once would both insert the same new numbers, or create the same new group."""
     if tx.kind == "postgres":  # SQLite's write transactions already run one at a time
-        await tx.execute("SELECT pg_advisory_xact_lock(7001, $1)", account_id)
+        await tx.execute("SELECT pg_advisory_xact_lock($1, $2)", BOOK_LOCK, account_id)
 
 
 def _created_here(tx: Tx, alias: str) -> str:
@@ -230,9 +238,9 @@ async def apply_rows(
         " AND issues = ''",
         import_id,
     )
-    await tx.execute(
+    finished = await tx.execute(
         "UPDATE contact_import SET status = 'done', imported = $1, updated = $2, rejected = $3,"
-        " warnings = $4, finished_at = $5 WHERE id = $6",
+        " warnings = $4, finished_at = $5 WHERE id = $6 AND status = 'running'",
         inserted,
         updated,
         int((counts or {}).get("rejected") or 0),
@@ -240,6 +248,8 @@ async def apply_rows(
         now,
         import_id,
     )
+    if not finished:  # marked failed as stale meanwhile: its page already says so
+        raise ImportAbandoned(import_id)
     return inserted + updated
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
 from corriere.platform.clock import utcnow
-from corriere.platform.contacts.importing.apply import refresh_statistics
+from corriere.platform.contacts.importing.apply import ImportAbandoned, refresh_statistics
 from corriere.platform.contacts.importing.book_writer import BookWriter
 from corriere.platform.contacts.importing.readers import (
     ImportRefused,
@@ -238,7 +238,7 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
                 await refresh_statistics(written)
         except Exception:  # the import is done: searches only plan worse until autovacuum
             log.warning("could not refresh the address book's statistics", exc_info=True)
-    except _Abandoned:
+    except (_Abandoned, ImportAbandoned):
         log.warning("import %s was marked failed while it ran: stopped", import_id)
     except CorriereError as exc:
         await _fail(import_id, exc)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from corriere.platform.clock import utcnow
+from corriere.platform.contacts.importing.apply import BOOK_LOCK
 from corriere.platform.db import Tx, database
 from corriere.platform.settings import Settings
 
@@ -24,7 +25,6 @@ log = logging.getLogger("corriere.contacts.import")
 # The status page adds that no contact was imported or changed.
 INTERRUPTED = "L'importazione si è interrotta prima di finire: riprova"
 UNFINISHED = "('pending', 'running')"
-BOOK_LOCK = 7001  # the advisory lock key `apply.lock_book` takes (PostgreSQL)
 
 
 async def import_mark_failed(
