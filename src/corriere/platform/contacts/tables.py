@@ -55,6 +55,9 @@ class ContactGroup(Table):
     name_key = Varchar(length=100)  # lower-cased name: unique per account
     signature = Varchar(length=100, default="")  # the #firma of group sends
     web_signup = Boolean(default=False)
+    # How many contacts it holds, kept by triggers on group_member (migration "group member
+    # counts kept by triggers"): never written by the application.
+    members = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

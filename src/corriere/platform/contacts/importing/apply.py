@@ -259,14 +259,18 @@ async def apply_rows(
 ANALYZE_AFTER = 10_000
 
 
-async def refresh_statistics(written: int) -> None:
-    """Re-read the address book's statistics after a big import (PostgreSQL; outside its
-    transaction, so the import is already visible and done)."""
+async def refresh_statistics(written: int, *, analyzed: bool = False) -> None:
+    """After a big import (PostgreSQL; outside its transaction, so the import is already
+    visible and done): VACUUM marks the new rows' pages all-visible, so a search walking the
+    surname index reads the index alone (autovacuum would, a minute or more later), and ANALYZE
+    re-reads the statistics unless the import did inside its transaction (`analyzed`)."""
     db = database()
     if db.kind != "postgres" or written < ANALYZE_AFTER:
         return
-    async with db.transaction() as tx:
-        await analyze_book(tx)
+    # VACUUM cannot run inside a transaction: a connection of the pool as it is.
+    async with db.reading(snapshot=False) as tx:
+        verb = "VACUUM" if analyzed else "VACUUM (ANALYZE)"
+        await tx.execute(f"{verb} contact, group_member")
 
 
 async def analyze_book(tx: Tx) -> None:

@@ -234,8 +234,7 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
             raise
         written = await writer.finish()
         try:
-            if not writer.analyzed:
-                await refresh_statistics(written)
+            await refresh_statistics(written, analyzed=writer.analyzed)
         except Exception:  # the import is done: searches only plan worse until autovacuum
             log.warning("could not refresh the address book's statistics", exc_info=True)
     except (_Abandoned, ImportAbandoned):
