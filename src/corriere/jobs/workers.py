@@ -11,7 +11,13 @@ from corriere.gateway.mail.smtp import SmtpMailer
 from corriere.gateway.smpp.transport import SmppTransport
 from corriere.jobs.accounts import PENDING_ACCOUNTS_CRON, pending_accounts_expire
 from corriere.jobs.bind_lock import BindLock
-from corriere.jobs.contacts import STALE_IMPORTS_CRON, contacts_import, contacts_imports_reap
+from corriere.jobs.contacts import (
+    GROUP_COUNTS_CRON,
+    STALE_IMPORTS_CRON,
+    contacts_group_counts_fold,
+    contacts_import,
+    contacts_imports_reap,
+)
 from corriere.jobs.dispatch import dispatch_due, reclaim_expired
 from corriere.jobs.gateway import GatewayRuntime, gateway_owner, submit_batch
 from corriere.jobs.mail import mail_deliver
@@ -62,6 +68,7 @@ def default_worker(settings: Settings, redis_url: str, *, concurrency: int = 4) 
             CronJob(reclaim_expired, cron="* * * * * */5", timeout=60, retries=0),
             CronJob(mail_deliver, cron="* * * * * */10", timeout=120, retries=0),
             CronJob(contacts_imports_reap, cron=STALE_IMPORTS_CRON, timeout=300, retries=0),
+            CronJob(contacts_group_counts_fold, cron=GROUP_COUNTS_CRON, timeout=60, retries=0),
             CronJob(pending_accounts_expire, cron=PENDING_ACCOUNTS_CRON, timeout=300, retries=0),
         ],
         startup=startup,

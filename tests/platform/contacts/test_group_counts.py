@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from contacts_helpers import csv_bytes, run_import
 
 from corriere.platform.contacts.cleanup import contacts_cleanup
 from corriere.platform.contacts.fields import ContactValues
-from corriere.platform.contacts.groups import group_create, group_delete
+from corriere.platform.contacts.group_counts import group_counts_fold
+from corriere.platform.contacts.groups import group_create, group_delete, group_update
 from corriere.platform.contacts.importing.services import ImportTarget
 from corriere.platform.contacts.queries import ContactFilter, contacts_search, groups_list
 from corriere.platform.contacts.services import (
@@ -161,3 +163,71 @@ async def test_a_group_page_counts_from_the_group(make_account):
         )
     page = await contacts_search(account.id, ContactFilter(group_id=clienti), page=1, per_page=5)
     assert page.total == 20 and len(page.rows) == 5
+
+
+async def test_folding_the_pending_changes_keeps_the_counts(make_account):
+    account = await make_account()
+    clienti = await group_create(account_id=account.id, name="Clienti")
+    gone = await group_create(account_id=account.id, name="Da eliminare")
+    for n in range(6):
+        await contact_create(
+            account_id=account.id,
+            values=ContactValues(mobile=f"+3933540000{n:02d}"),
+            group_ids=[clienti, gone] if n % 2 else [clienti],
+        )
+    await group_delete(account_id=account.id, group_id=gone)
+    before = await _shown(account.id)
+    await group_counts_fold()
+    assert await _shown(account.id) == await _held(account.id) == before == {"Clienti": 6}
+    pending = await database().fetchval("SELECT count(*) FROM group_member_delta")
+    assert pending == 0
+    assert await group_counts_fold() == 0
+
+
+async def test_a_long_write_into_a_group_does_not_hold_the_group(make_account):
+    """An import holds its transaction open for as long as it reads the file (a minute for a
+    million rows): meanwhile the same group can get a new signature, and be joined by someone
+    else. (Renaming it waits: its name is a key, which the open insert holds as a foreign key
+    would.)"""
+    db = database()
+    if db.kind != "postgres":
+        pytest.skip("SQLite's writers run one at a time whatever the counts do")
+    account = await make_account()
+    clienti = await group_create(account_id=account.id, name="Clienti")
+    first = await contact_create(
+        account_id=account.id, values=ContactValues(mobile="+393355000001")
+    )
+    writing = asyncio.Event()
+    done = asyncio.Event()
+
+    async def long_write() -> None:
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO group_member (contact_group, contact, created_at)"
+                " VALUES ($1, $2, now())",
+                clienti,
+                first,
+            )
+            writing.set()
+            await done.wait()
+
+    task = asyncio.create_task(long_write())
+    await writing.wait()
+    try:
+        async with asyncio.timeout(5):
+            await group_update(
+                account_id=account.id,
+                group_id=clienti,
+                name="Clienti",
+                signature="Negozio",
+                web_signup=False,
+            )
+            await contact_create(
+                account_id=account.id,
+                values=ContactValues(mobile="+393355000002"),
+                group_ids=[clienti],
+            )
+    finally:
+        done.set()
+        await task
+    await _check(account.id, {"Clienti": 2})

@@ -56,7 +56,8 @@ class ContactGroup(Table):
     signature = Varchar(length=100, default="")  # the #firma of group sends
     web_signup = Boolean(default=False)
     # How many contacts it holds, kept by triggers on group_member (migration "group member
-    # counts kept by triggers"): never written by the application.
+    # counts kept by triggers"; on PostgreSQL plus the rows of group_member_delta not yet
+    # folded in: read it through `queries.MEMBERS`). Never written by the application.
     members = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
 
