@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from corriere.platform.accounts.services import account_id_by_username
+from corriere.platform.contacts.importing.apply import contacts_book_vacuum
 from corriere.platform.contacts.importing.queries import import_get
 from corriere.platform.contacts.importing.services import (
     ImportTarget,
@@ -35,7 +36,7 @@ async def contacts_command(settings: Settings, args: argparse.Namespace) -> int:
             prefix=args.prefix or "",
             settings=settings,
         )
-        await contact_import_run(import_id=import_id, settings=settings)
+        written = await contact_import_run(import_id=import_id, settings=settings)
         job = await import_get(account_id, import_id)
         assert job is not None
         if job.status == "failed":
@@ -51,8 +52,10 @@ async def contacts_command(settings: Settings, args: argparse.Namespace) -> int:
         if job.group_name:
             print(f"gruppo: {job.group_name}")
         print(
-            f"(importazione n. {job.id}: il dettaglio degli scarti è nel pannello e nella console)"
+            f"(importazione n. {job.id}: il dettaglio degli scarti è nel pannello e nella console)",
+            flush=True,
         )
+        await contacts_book_vacuum(written)
         return 0
     finally:
         await db.close()

@@ -11,6 +11,7 @@ from saq.job import Status
 
 from corriere.jobs.queues import import_job_key
 from corriere.platform.contacts.group_counts import group_counts_fold
+from corriere.platform.contacts.importing.apply import contacts_book_vacuum
 from corriere.platform.contacts.importing.services import contact_import_run
 from corriere.platform.contacts.importing.stale import contact_imports_reap
 
@@ -20,7 +21,8 @@ GROUP_COUNTS_CRON = "* * * * * 37"
 
 
 async def contacts_import(ctx: dict[str, Any], *, import_id: int) -> None:
-    await contact_import_run(import_id=import_id, settings=ctx["settings"])
+    written = await contact_import_run(import_id=import_id, settings=ctx["settings"])
+    await contacts_book_vacuum(written)
 
 
 async def contacts_imports_reap(ctx: dict[str, Any]) -> list[int]:

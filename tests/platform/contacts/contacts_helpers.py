@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
 
+from corriere.platform.contacts.importing.apply import contacts_book_vacuum
 from corriere.platform.contacts.importing.queries import ImportRow, ReportLine, import_get
 from corriere.platform.contacts.importing.services import (
     ImportTarget,
@@ -404,7 +405,8 @@ async def run_import(
         prefix=prefix,
         settings=settings,
     )
-    await contact_import_run(import_id=import_id, settings=settings)
+    written = await contact_import_run(import_id=import_id, settings=settings)
+    await contacts_book_vacuum(written)  # the worker's job does this after the import
     job = await import_get(account_id, import_id)
     assert job is not None
     return job

@@ -14,9 +14,12 @@ from that row only.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from corriere.platform.db import Tx, database
+
+log = logging.getLogger("corriere.contacts.import")
 
 REPEATED = "Numero ripetuto nel file: vale la riga %(row)s"
 _TEXT_FIELDS = (
@@ -259,18 +262,22 @@ async def apply_rows(
 ANALYZE_AFTER = 10_000
 
 
-async def refresh_statistics(written: int, *, analyzed: bool = False) -> None:
-    """After a big import (PostgreSQL; outside its transaction, so the import is already
-    visible and done): VACUUM marks the new rows' pages all-visible, so a search walking the
-    surname index reads the index alone (autovacuum would, a minute or more later), and ANALYZE
-    re-reads the statistics unless the import did inside its transaction (`analyzed`)."""
+async def contacts_book_vacuum(written: int) -> None:
+    """After a big import has committed (PostgreSQL; the worker's job and the shell command call
+    it): VACUUM marks the new rows' pages all-visible, so a search walking the surname index
+    reads the index alone, and ANALYZE re-reads the statistics, so searches are planned for the
+    book as it now is. Autovacuum would do both, a minute or more later (never, for a big shared
+    table that grew by a few percent). Housekeeping, not part of the import: its page already
+    says it is done. A failure only leaves searches slower until autovacuum."""
     db = database()
     if db.kind != "postgres" or written < ANALYZE_AFTER:
         return
-    # VACUUM cannot run inside a transaction: a connection of the pool as it is.
-    async with db.reading(snapshot=False) as tx:
-        verb = "VACUUM" if analyzed else "VACUUM (ANALYZE)"
-        await tx.execute(f"{verb} contact, group_member")
+    try:
+        # VACUUM cannot run inside a transaction: a connection of the pool as it is.
+        async with db.reading(snapshot=False) as tx:
+            await tx.execute("VACUUM (ANALYZE) contact, group_member")
+    except Exception:
+        log.warning("could not vacuum the address book after an import", exc_info=True)
 
 
 async def analyze_book(tx: Tx) -> None:

@@ -50,7 +50,6 @@ class BookWriter:
         self.early = database().kind == "postgres"
         self._queue: asyncio.Queue[tuple[int, int] | str] = asyncio.Queue()
         self._task: asyncio.Task[int] | None = None
-        self.analyzed = False  # the book's statistics were refreshed in the transaction
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"import-{self.import_id}-book")
@@ -104,7 +103,6 @@ class BookWriter:
                 # Taken here, in the transaction, they also serve the searches after it; the
                 # lock ANALYZE holds to the commit only makes another import's ANALYZE wait.
                 await analyze_book(tx)
-                self.analyzed = True
             if group_id != self.group_id:  # made here; not earlier: the reading loop writes
                 # this import's row (its progress) and would wait for this transaction
                 await tx.execute(

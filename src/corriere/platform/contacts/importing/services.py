@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
 from corriere.platform.clock import utcnow
-from corriere.platform.contacts.importing.apply import ImportAbandoned, refresh_statistics
+from corriere.platform.contacts.importing.apply import ImportAbandoned
 from corriere.platform.contacts.importing.book_writer import BookWriter
 from corriere.platform.contacts.importing.readers import (
     ImportRefused,
@@ -186,9 +186,10 @@ class _Abandoned(Exception):
     """The import is no longer running (marked failed as stale meanwhile): stop, change nothing."""
 
 
-async def contact_import_run(*, import_id: int, settings: Settings) -> None:
-    """Run a stored import to the end (the background job). Safe to run again: a finished
-    import is left alone, an interrupted one starts over."""
+async def contact_import_run(*, import_id: int, settings: Settings) -> int:
+    """Run a stored import to the end (the background job); how many contacts it added or
+    updated (0 if it failed). Safe to run again: a finished import is left alone, an
+    interrupted one starts over. Then call `contacts_book_vacuum` with that number."""
     async with database().transaction() as tx:
         claimed = await tx.execute(
             "UPDATE contact_import SET status = 'running', started_at = $1, progressed_at = $1,"
@@ -197,7 +198,7 @@ async def contact_import_run(*, import_id: int, settings: Settings) -> None:
             import_id,
         )
         if not claimed:  # finished, or marked failed as stale
-            return
+            return 0
         row = await tx.fetchrow(
             "SELECT account, kind, prefix, contact_group, new_group FROM contact_import"
             " WHERE id = $1",
@@ -208,14 +209,14 @@ async def contact_import_run(*, import_id: int, settings: Settings) -> None:
     handle = await _download(import_id)
     if handle is None:
         await _fail(import_id, ImportRefused("Il file dell'importazione non è più disponibile"))
-        return
+        return 0
     try:
-        await _run(import_id, row, handle, settings)
+        return await _run(import_id, row, handle, settings)
     finally:
         handle.close()
 
 
-async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: Settings) -> None:
+async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: Settings) -> int:
     account_id = int(row["account"])
     new_group = row["new_group"]
     writer = BookWriter(import_id, account_id, row["contact_group"], new_group)
@@ -232,15 +233,13 @@ async def _run(import_id: int, row: dict[str, Any], handle: BinaryIO, settings: 
         except BaseException:
             await writer.abort()
             raise
-        written = await writer.finish()
-        try:
-            await refresh_statistics(written, analyzed=writer.analyzed)
-        except Exception:  # the import is done: searches only plan worse until autovacuum
-            log.warning("could not refresh the address book's statistics", exc_info=True)
+        return await writer.finish()
     except (_Abandoned, ImportAbandoned):
         log.warning("import %s was marked failed while it ran: stopped", import_id)
+        return 0
     except CorriereError as exc:
         await _fail(import_id, exc)
+        return 0
     except Exception:
         log.exception("import %s failed", import_id)
         await _fail(
