@@ -263,6 +263,12 @@ def main() -> None:
         "db": opts.db,
         "server": f"{opts.server}, 1 worker",
         "sessions": SESSIONS,
+        # The web process's PostgreSQL pool (CORRIERE_WEB_DATABASE_POOL); SQLite has none.
+        "db_pool": (
+            int(os.environ.get("CORRIERE_WEB_DATABASE_POOL", "50"))
+            if opts.db == "postgres"
+            else None
+        ),
         "home": home_page,
         "history": history,
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",

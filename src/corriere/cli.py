@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from corriere.platform.errors import CorriereError
-from corriere.platform.settings import Settings
+from corriere.platform.settings import Settings, settings_load
 
 
 def _settings() -> Settings:
-    return Settings()
+    return settings_load()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

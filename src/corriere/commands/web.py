@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from corriere.gateway.smsc_sim.client import SimControlClient
 from corriere.jobs.queues import DEFAULT, SaqScheduler, make_queue
 from corriere.platform.db import Database, use
-from corriere.platform.settings import Settings
+from corriere.platform.settings import Settings, settings_load
 from corriere.web.app import create_app
 
 log = logging.getLogger("corriere.web")
@@ -50,7 +50,7 @@ def build_app(settings: Settings, redis_url: str) -> Litestar:
     db = Database(settings.effective_database_url)
 
     async def startup() -> None:
-        await db.start()
+        await db.start(pool_size=settings.web_database_pool)
         use(db)
         await queue.connect()
         # Everything built so far lives as long as the process: keep the collector off it, so
@@ -76,7 +76,7 @@ def app_from_environment() -> Litestar:
     """The factory granian's worker calls: everything comes from CORRIERE_* variables."""
     from corriere.runtime import configure_logging, redis_url
 
-    settings = Settings()
+    settings = settings_load()
     configure_logging(settings)
     return build_app(settings, redis_url(settings))
 
