@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from corriere.cli import main
-from corriere.commands.web import build_app
+from corriere.commands.web import build_app, web_connections
 from corriere.platform.db import current, use
 from corriere.platform.settings import Settings
 
@@ -31,7 +32,7 @@ def test_a_malformed_setting_is_refused_by_name(
     assert "CORRIERE_WEB_PORT = 'ottanta'" in capsys.readouterr().err
 
 
-async def test_the_web_pool_holds_as_many_connections_as_configured(
+async def test_the_web_process_holds_as_many_connections_as_configured(
     settings: Settings, redis_url: str
 ) -> None:
     if not settings.effective_database_url.startswith("postgres"):
@@ -43,8 +44,19 @@ async def test_the_web_pool_holds_as_many_connections_as_configured(
             assert (await client.get("/accesso")).status_code == 200
             db = current()
             assert db is not None and db is not before
+            # Of 3: one for transactions, two for single reads (`web_connections`).
             pool: Any = getattr(db.engine, "pool", None)
-            assert pool is not None and pool.get_max_size() == 3
+            assert pool is not None and pool.get_max_size() == 1
+            pids = await asyncio.gather(
+                *(db.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.05)") for _ in range(5))
+            )
+            assert len(set(pids)) <= 2
     finally:
         if before is not None:
             use(before)
+
+
+def test_the_web_process_spends_most_connections_on_reads() -> None:
+    assert web_connections(50) == {"pool_size": 10, "readers": 40}
+    assert web_connections(3) == {"pool_size": 1, "readers": 2}
+    assert web_connections(1) == {"pool_size": 1, "readers": 0}

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -169,8 +170,14 @@ class Database:
         # SQLite: one plain connection per thread for `lookup()` (see there).
         self._inline = threading.local()
         self._inline_all: list[sqlite3.Connection] = []
+        # PostgreSQL: plain connections for single-statement reads, when `start()` is given
+        # some (see `_pg_reader()`).
+        self._pg_idle: list[Any] = []
+        self._pg_slots: asyncio.Semaphore | None = None
 
-    async def start(self, *, pool_size: int = 10) -> None:
+    async def start(self, *, pool_size: int = 10, readers: int = 0) -> None:
+        """Open the database. On PostgreSQL, `pool_size` connections serve transactions and
+        `readers` more serve single statements outside them (with none, the pool serves both)."""
         if self._started:
             return
         engine: Any = self.engine  # piccolo's base Engine types hide the subclasses' methods
@@ -185,6 +192,7 @@ class Database:
             await engine.start_connection_pool(
                 min_size=1, max_size=pool_size, reset=_keep_session_state
             )
+            self._pg_slots = asyncio.Semaphore(readers) if readers > 0 else None
         self._started = True
 
     async def close(self) -> None:
@@ -195,6 +203,10 @@ class Database:
         readers, self._readers = self._readers, []
         for connection in readers:
             await connection.close()
+        self._pg_slots = None  # readers still out are closed as they come back
+        idle, self._pg_idle = self._pg_idle, []
+        for plain in idle:
+            plain.terminate()
         if self._started and self.kind == "postgres":
             engine: Any = self.engine
             await engine.close_connection_pool()
@@ -240,6 +252,10 @@ class Database:
                     raise
                 self._readers.append(connection)
         elif not snapshot and self.engine.current_transaction.get() is None:
+            if self._pg_slots is not None:
+                async with self._pg_reader(self._pg_slots) as connection:
+                    yield Tx(self.kind, connection)
+                return
             pool = getattr(self.engine, "pool", None)
             if pool is None:
                 async with self.engine.transaction() as tx:
@@ -250,6 +266,30 @@ class Database:
         else:
             async with self.engine.transaction() as tx:
                 yield Tx(self.kind, tx.connection)
+
+    @asynccontextmanager
+    async def _pg_reader(self, slots: asyncio.Semaphore) -> AsyncIterator[Any]:
+        """A plain asyncpg connection for one statement outside a transaction. asyncpg's pool
+        spends more Python on each acquire and release (a proxy, a shielded task, a timeout)
+        than a page's indexed query costs: with two reads per page, the history page served
+        about an eighth more requests per process this way (bench/web.py)."""
+        async with slots:
+            while self._pg_idle and self._pg_idle[-1].is_closed():
+                self._pg_idle.pop()  # the server ended it (a restart): open another
+            if self._pg_idle:
+                connection = self._pg_idle.pop()
+            else:
+                connection = await asyncpg.connect(self.url)
+            try:
+                yield connection
+            except BaseException:
+                # Cancelled or failed mid-statement, its state is unknown: never reuse it.
+                connection.terminate()
+                raise
+            if self._pg_slots is not slots or connection.is_in_transaction():
+                connection.terminate()  # the database was closed meanwhile, or a stray BEGIN
+            elif not connection.is_closed():
+                self._pg_idle.append(connection)
 
     async def fetch(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         async with self.reading(snapshot=False) as tx:

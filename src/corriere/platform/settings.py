@@ -110,11 +110,11 @@ class Settings(BaseSettings):
     pending_account_days: int = 7
     # An import that has not moved for this long (its job lost or killed) is marked failed.
     import_stale_minutes: int = 30
-    # PostgreSQL connections the web process may hold. Sized to the concurrent requests it
-    # serves: a page keeps its connection while Python renders between queries, and with a pool
-    # of 10 under 50 concurrent sessions the slowest pages were those queued for a connection
-    # (ledger history p99 69 ms against 39 ms with 50; bench/web.py). Workers, the TUI and
-    # commands keep 10 each; the sum over every process must stay below the server's
+    # PostgreSQL connections the web process may hold (`commands.web.web_connections` splits
+    # them between single-statement reads and transactions). Sized to the concurrent requests
+    # it serves: with 10 under 50 concurrent sessions the slowest pages were those queued for a
+    # connection (ledger history p99 69 ms against 39 ms with 50; bench/web.py). Workers, the
+    # TUI and commands keep 10 each; the sum over every process must stay below the server's
     # max_connections (100 by default).
     web_database_pool: int = Field(default=50, ge=1, le=1000)
 
