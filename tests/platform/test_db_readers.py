@@ -83,7 +83,7 @@ async def test_a_connection_the_server_ended_is_replaced(
     finally:
         await admin.close()
     assert await _gone(database_url, {pid})
-    await asyncio.sleep(0.05)  # the closed socket reaches the client
+    await asyncio.sleep(0.2)  # the closed socket reaches the client
     assert await readers_db.fetchval("SELECT 7") == 7
     assert await readers_db.fetchval("SELECT pg_backend_pid()") != pid
 
