@@ -37,6 +37,7 @@ from corriere.gateway.embedded_redis import ensure_embedded_redis, stop_embedded
 from corriere.platform.accounts.services import account_create
 from corriere.platform.db import Database, use
 from corriere.platform.migrate import migrate
+from corriere.platform.settings import settings_load
 
 SESSIONS = 50
 LEDGER_ROWS = 60
@@ -272,9 +273,7 @@ def main() -> None:
         # The web process's PostgreSQL connections (CORRIERE_WEB_DATABASE_POOL, split between
         # single reads and transactions); SQLite has none.
         "db_pool": (
-            web_connections(int(os.environ.get("CORRIERE_WEB_DATABASE_POOL", "50")))
-            if opts.db == "postgres"
-            else None
+            web_connections(settings_load().web_database_pool) if opts.db == "postgres" else None
         ),
         "home": home_page,
         "history": history,

@@ -88,15 +88,13 @@ async def test_a_connection_the_server_ended_is_replaced(
     assert await readers_db.fetchval("SELECT pg_backend_pid()") != pid
 
 
-async def test_closing_the_database_ends_its_readers(database_url: str) -> None:
-    if not database_url.startswith("postgres"):
-        pytest.skip("reader connections are PostgreSQL's (CORRIERE_TEST_DATABASE_URL unset)")
-    database = Database(database_url)
-    await database.start(pool_size=1, readers=2)
+async def test_closing_the_database_ends_its_readers(
+    readers_db: Database, database_url: str
+) -> None:
     rows = await asyncio.gather(
-        *(database.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.05)") for _ in range(2))
+        *(readers_db.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.05)") for _ in range(2))
     )
-    await database.close()
+    await readers_db.close()
     assert await _gone(database_url, set(rows))
 
 

@@ -78,10 +78,9 @@ def build_app(settings: Settings, redis_url: str) -> Litestar:
 
 def web_connections(total: int) -> dict[str, int]:
     """How the web process spends its `total` PostgreSQL connections: four fifths serve the
-    pages' single-statement reads (most of what a page asks), the rest transactions and
-    multi-statement reads. With 40 + 10 of 50 the history served 1 470 requests/s, against
-    1 260 with 25 + 25 and 1 200–1 250 with all 50 in asyncpg's pool (bench/web.py, alternating
-    runs): a read waiting for a free connection costs the loop another wake-up."""
+    pages' single-statement reads (most of what a page asks, see `Database.start`), the rest
+    transactions and multi-statement reads. The exact share matters little: 10 to 40 readers
+    of 50 measured alike in alternating runs of bench/web.py."""
     readers = total * 4 // 5
     return {"pool_size": total - readers, "readers": readers}
 

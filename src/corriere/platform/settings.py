@@ -111,11 +111,10 @@ class Settings(BaseSettings):
     # An import that has not moved for this long (its job lost or killed) is marked failed.
     import_stale_minutes: int = 30
     # PostgreSQL connections the web process may hold (`commands.web.web_connections` splits
-    # them between single-statement reads and transactions). Sized to the concurrent requests
-    # it serves: with 10 under 50 concurrent sessions the slowest pages were those queued for a
-    # connection (ledger history p99 69 ms against 39 ms with 50; bench/web.py). Workers, the
-    # TUI and commands keep 10 each; the sum over every process must stay below the server's
-    # max_connections (100 by default).
+    # them between single-statement reads and transactions). When asyncpg's pool served every
+    # read, 10 under 50 concurrent sessions made pages queue for a connection (ledger history
+    # p99 69 ms against 39 ms with 50; bench/web.py). Workers, the TUI and commands keep 10
+    # each; the sum over every process must stay below the server's max_connections (100).
     web_database_pool: int = Field(default=50, ge=1, le=1000)
 
     @field_validator("home")
