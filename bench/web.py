@@ -7,6 +7,11 @@ One `corriere web` process (granian, one worker) on a prepared database: 50 acco
 ledger of 60 entries each, each signed in through the real login form. `wrk` (Debian package
 `wrk`) then loads each page for `--seconds` with 50 connections, every request carrying one of the
 50 session cookies in turn. The last line is one JSON object with requests/s and p50/p99 (ms).
+
+Before the panel, the same load measures the issue's reference page (`web_reference.py`: a bare
+Litestar app with a 50-row Jinja table, also under granian with one worker; the issue had it at
+about 3 000 req/s, p99 23 ms): the machine's speed varies from hour to hour, and the reference
+tells what the panel's figures mean at that moment. `--no-reference` skips it.
 """
 
 from __future__ import annotations
@@ -121,7 +126,19 @@ async def sign_in(base: str, usernames: list[str]) -> list[str]:
     return cookies
 
 
+def _cpu_ticks() -> tuple[int, int, int]:
+    """The machine's CPU ticks since boot: busy, stolen by the host, all."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    steal = fields[7] if len(fields) > 7 else 0
+    total = sum(fields[:8])
+    return total - idle - steal, steal, total
+
+
 def wrk(url: str, cookie_file: Path, script: Path, seconds: int) -> dict[str, float]:
+    """Load `url` for `seconds`; also how busy the machine's cores were, and the share the
+    host took from them (steal), which moves the figures without showing in the reference."""
+    before = _cpu_ticks()
     out = subprocess.run(
         [
             "wrk",
@@ -139,6 +156,7 @@ def wrk(url: str, cookie_file: Path, script: Path, seconds: int) -> dict[str, fl
         text=True,
         check=True,
     ).stdout
+    busy, steal, total = (b - a for a, b in zip(before, _cpu_ticks(), strict=True))
 
     def latency(label: str) -> float:
         match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -154,10 +172,12 @@ def wrk(url: str, cookie_file: Path, script: Path, seconds: int) -> dict[str, fl
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
         "errors": int(non2xx.group(1)) if non2xx else 0,
+        "cpu_busy": round(busy / total, 2) if total else 0.0,
+        "cpu_steal": round(steal / total, 2) if total else 0.0,
     }
 
 
-def _kill_leftovers(marker: str) -> None:
+def _kill_leftovers(program: str, marker: str) -> None:
     """granian's worker can outlive the server process: end every process of this run."""
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -166,9 +186,61 @@ def _kill_leftovers(marker: str) -> None:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "corriere web" in cmdline and marker in cmdline:
+        if program in cmdline and marker in cmdline:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(int(proc.name), signal.SIGKILL)
+
+
+def _await_answer(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _end(process: subprocess.Popen[bytes], port: int, program: str) -> None:
+    group = process.pid  # the session leader's pid names the group
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+    _kill_leftovers(program, f"--port {port} ")
+
+
+@contextlib.contextmanager
+def reference_server() -> Iterator[str]:
+    """The reference page (`web_reference.py`) under granian, one worker; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory"]
+    command += ["--workers", "1", "--log-level", "warning", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "web_reference:app"],
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).parent)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        _await_answer(base)
+        yield base
+    finally:
+        _end(process, port, "granian")
+
+
+def measure_reference(seconds: int, cookie_file: Path, script: Path) -> dict[str, float]:
+    with reference_server() as base:
+        wrk(base, cookie_file, script, WARM_UP_S)
+        return wrk(base, cookie_file, script, seconds)
 
 
 @contextlib.contextmanager
@@ -191,30 +263,14 @@ def web_server(url: str, home: Path, *, server: str = "granian") -> Iterator[str
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/accesso", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        _await_answer(base + "/accesso")
         yield base
     finally:
-        group = process.pid  # the session leader's pid names the group
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
-        _kill_leftovers(f"--port {port} ")
+        _end(process, port, "corriere web")
         stop_embedded_redis(sock)
 
 
@@ -232,6 +288,7 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1/postgres")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--server", choices=["granian", "uvicorn"], default="granian")
+    parser.add_argument("--no-reference", action="store_true", help="skip the bare reference page")
     opts = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -248,13 +305,17 @@ def main() -> None:
         url = opts.pg_url.rsplit("/", 1)[0] + f"/{name}"
     else:
         url = f"sqlite:///{home / 'bench.sqlite'}"
+    cookie_file, script = home / "cookies.txt", home / "rotate.lua"
+    script.write_text(LUA)
+    reference = None
     try:
+        if not opts.no_reference:
+            cookie_file.write_text("none=0\n")
+            reference = measure_reference(opts.seconds, cookie_file, script)
         usernames = asyncio.run(prepare(url))
         with web_server(url, home, server=opts.server) as base:
             cookies = asyncio.run(sign_in(base, usernames))
-            cookie_file, script = home / "cookies.txt", home / "rotate.lua"
             cookie_file.write_text("\n".join(cookies) + "\n")
-            script.write_text(LUA)
             # Each page is warmed up first: its template compiles on the first view, and on
             # PostgreSQL each pooled connection prepares (and plans) the page's queries anew.
             results = {}
@@ -275,12 +336,13 @@ def main() -> None:
         "db_pool": (
             web_connections(settings_load().web_database_pool) if opts.db == "postgres" else None
         ),
+        "reference": reference,
         "home": home_page,
         "history": history,
         "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
         "load": f"wrk -t2 -c{SESSIONS} -d{opts.seconds}s, cookies rotated per request",
     }
-    print(f"home: {home_page}\nhistory: {history}")
+    print(f"reference: {reference}\nhome: {home_page}\nhistory: {history}")
     print(json.dumps(result))
 
 
